@@ -1,0 +1,3 @@
+from sudoku_tf.cli import cli
+
+cli(prog_name="sudoku-tf")

@@ -1,0 +1,16 @@
+"""sudoku_tf.nn: a small neural-network library in NumPy with hand-written backprop.
+
+It knows nothing of Sudoku. Every layer has `forward(x)` (caching what backward needs)
+and `backward(dy) -> dx` (accumulating parameter gradients with +=). Everything works on
+one sample and on a batch; float32 is the fast path, float64 serves gradient checks.
+
+Dimension letters used in shape comments throughout:
+    B batch, T tokens (sequence length), D model width, H heads, Dh head width (D // H),
+    F feed-forward width, V vocabulary, C output classes, L blocks.
+"""
+
+from .io import ModelFileError, load, load_with_meta, save
+from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_optimizer, warmup_cosine
+from .params import Module, Param
+# dense family (issue: foundation)
+# sequence family (issue: sequence core)

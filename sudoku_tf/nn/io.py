@@ -1,0 +1,117 @@
+"""Saving and loading models: one `.npz` of named arrays plus a versioned JSON config.
+
+Loading never unpickles, so a model file cannot run code; a file that is not a model,
+has an unknown format version, or whose arrays do not fit its config is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .params import Module
+
+FORMAT_VERSION = 1
+CONFIG_KEY = "__config__"
+
+
+class ModelFileError(ValueError):
+    """A file that cannot be loaded as a model, with the reason."""
+
+
+def save(model: Module, path, meta: dict | None = None,
+         extra_arrays: dict[str, np.ndarray] | None = None) -> None:
+    """Writes model (and optional JSON-able meta / extra arrays) atomically to path.
+
+    The config records the class name and its constructor arguments (`model.config()`),
+    so `load` rebuilds the same class without any other file.
+    """
+    header = {"format_version": FORMAT_VERSION, "class": type(model).__name__,
+              "args": model.config(), "meta": meta or {}}
+    arrays = {name: p.value for name, p in model.named_params()}
+    for key, value in (extra_arrays or {}).items():
+        arrays[f"extra/{key}"] = value
+    arrays[CONFIG_KEY] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    write_npz_atomic(path, arrays)
+
+
+def write_npz_atomic(path, arrays: dict[str, np.ndarray]) -> None:
+    """Writes an .npz through a temporary file in the same folder, then renames it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def read_header(path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Returns (header, arrays) of a model file, checking its format version."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ModelFileError(f"{path}: not a model file ({e})") from None
+    if CONFIG_KEY not in arrays:
+        raise ModelFileError(f"{path}: not a model file (no {CONFIG_KEY} entry)")
+    try:
+        header = json.loads(arrays.pop(CONFIG_KEY).tobytes().decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelFileError(f"{path}: corrupt model config ({e})") from None
+    version = header.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format version {version!r}; "
+                             f"this package reads version {FORMAT_VERSION}")
+    return header, arrays
+
+
+def load(path) -> Module:
+    """Rebuilds the saved model with its weights."""
+    return load_with_meta(path)[0]
+
+
+def load_with_meta(path) -> tuple[Module, dict]:
+    """Rebuilds the saved model; also returns the meta dict stored beside it."""
+    header, arrays = read_header(path)
+    classes = _model_classes()
+    name = header.get("class")
+    if name not in classes:
+        raise ModelFileError(f"{path}: unknown model class {name!r}")
+    try:
+        model = classes[name](**header.get("args", {}))
+    except (TypeError, ValueError) as e:
+        raise ModelFileError(f"{path}: config does not build a {name} ({e})") from None
+    for pname, p in model.named_params():
+        if pname not in arrays:
+            raise ModelFileError(f"{path}: missing array {pname!r}")
+        value = arrays[pname]
+        if value.shape != p.value.shape:
+            raise ModelFileError(f"{path}: array {pname!r} has shape {value.shape}, "
+                                 f"the config needs {p.value.shape}")
+        p.value[...] = value
+    return model, header.get("meta", {})
+
+
+def extra_arrays(path) -> dict[str, np.ndarray]:
+    """The extra arrays saved beside a model (e.g. optimizer state in a checkpoint)."""
+    _, arrays = read_header(path)
+    return {k[len("extra/"):]: v for k, v in arrays.items() if k.startswith("extra/")}
+
+
+def _model_classes() -> dict[str, type]:
+    from .. import nn  # the package namespace lists every public model class
+
+    return {name: obj for name, obj in vars(nn).items()
+            if isinstance(obj, type) and issubclass(obj, Module) and hasattr(obj, "config")}
