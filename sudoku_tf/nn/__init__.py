@@ -14,3 +14,8 @@ from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_o
 from .params import Module, Param
 # dense family (issue: foundation)
 # sequence family (issue: sequence core)
+from .attention import AttentionHead, MultiHeadAttention
+from .linear import EmbeddingMatrix, WeightMatrix
+from .network_transformer import NetworkTransformer
+from .norm import LayerNorm
+from .transformer import FeedForward, TransformerBlock

@@ -1,0 +1,220 @@
+"""`NetworkTransformer`: a token classifier — embeddings, Transformer blocks, per-token logits.
+
+Beyond the reference library it can factorise positions into several learned tables
+(e.g. one per coordinate of a grid, summed) and run its blocks several times with shared
+weights (recurrent depth), with a loss after every pass (deep supervision).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .linear import EmbeddingMatrix, WeightMatrix
+from .norm import LayerNorm
+from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
+from .params import Module, as_generator
+from .transformer import TransformerBlock, tied_copy
+
+
+class NetworkTransformer(Module):
+    """Tokens (B, T) -> logits (B, T, C), trained with masked cross-entropy.
+
+    positions: None for one learned embedding per position, or a list of id lists (each
+    of length seq_len) naming a group per position; every list gets its own table and
+    the rows are summed. n_loops > 1 repeats the blocks with shared weights, feeding the
+    token embedding back in each time.
+    """
+
+    def __init__(self, seq_len: int, vocab_size: int = 10, d_model: int = 64, n_heads: int = 4,
+                 d_ff: int = 128, n_blocks: int = 4, n_classes: int = 9, norm: str = "pre",
+                 positions: list[list[int]] | None = None, n_loops: int = 1,
+                 lr: float = 1e-3, clip: float = 1.0, warmup: int = 0,
+                 optimizer: OptimizerSpec = None, seed=None):
+        for name, value in [("seq_len", seq_len), ("vocab_size", vocab_size), ("d_model", d_model),
+                            ("n_heads", n_heads), ("n_blocks", n_blocks), ("n_classes", n_classes),
+                            ("n_loops", n_loops)]:
+            if not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self._pos_ids = _position_ids(positions, seq_len)        # list of (T,) int arrays
+        self._args = dict(seq_len=seq_len, vocab_size=vocab_size, d_model=d_model,
+                          n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks, n_classes=n_classes,
+                          norm=norm, positions=positions, n_loops=n_loops, lr=lr, clip=clip,
+                          warmup=warmup)
+        rng = as_generator(seed)
+        self.token = EmbeddingMatrix(vocab_size, d_model, seed=rng)
+        self.positions = [EmbeddingMatrix(int(ids.max()) + 1, d_model, seed=rng)
+                          for ids in self._pos_ids]
+        self.blocks = [TransformerBlock(d_model, n_heads, d_ff, norm=norm, seed=rng)
+                       for _ in range(n_blocks)]
+        self.ln_f = LayerNorm(d_model) if norm == "pre" else None
+        self.head = WeightMatrix(d_model, n_classes, seed=rng)
+        # pass k runs its own tied copies of the blocks, so each keeps its own cache
+        self._passes = [self.blocks] + [[tied_copy(b) for b in self.blocks]
+                                        for _ in range(n_loops - 1)]
+        self.lr, self.clip, self.warmup = lr, clip, warmup
+        self.steps = 0
+        self.optimizer = make_optimizer(optimizer, self.params())
+        self._cache = None
+
+    def config(self) -> dict:
+        return dict(self._args)
+
+    # ---- forward and backward -------------------------------------------------------
+
+    def forward(self, tokens: np.ndarray) -> np.ndarray:
+        """tokens (B, T) int -> logits of every pass (K, B, T, C); the last is the answer."""
+        B, T = tokens.shape
+        if T != len(self._pos_ids[0]):
+            raise ValueError(f"expected sequences of {len(self._pos_ids[0])} tokens, got {T}")
+        e = self.token.forward(tokens)                              # (B, T, D)
+        for table, ids in zip(self.positions, self._pos_ids):
+            e = e + table.forward(ids)                              # (T, D) broadcast
+        outs, x = [], e
+        for k, blocks in enumerate(self._passes):
+            if k:
+                x = x + e                                           # re-inject the input
+            for block in blocks:
+                x = block.forward(x)
+            outs.append(x)
+        K = len(outs)
+        h = np.concatenate(outs)                                    # (K*B, T, D)
+        if self.ln_f is not None:
+            h = self.ln_f.forward(h)
+        self._cache = (K, B)
+        return self.head.forward(h).reshape(K, B, T, -1)            # (K, B, T, C)
+
+    def backward(self, dlogits: np.ndarray) -> None:
+        """dlogits (K, B, T, C) -> parameter gradients (tokens have none)."""
+        K, B = self._require_cache()
+        _, _, T, C = dlogits.shape
+        dh = self.head.backward(dlogits.reshape(K * B, T, C))       # (K*B, T, D)
+        if self.ln_f is not None:
+            dh = self.ln_f.backward(dh)
+        dh = dh.reshape(K, B, T, -1)
+        de = np.zeros_like(dh[0])                                   # (B, T, D)
+        dx = np.zeros_like(dh[0])
+        for k in reversed(range(K)):
+            dx = dx + dh[k]                                         # from its own loss and the next pass
+            for block in reversed(self._passes[k]):
+                dx = block.backward(dx)
+            de += dx
+        self.token.backward(de)
+        dpos = de.sum(0)                                            # (T, D)
+        for table in self.positions:
+            table.backward(dpos)
+
+    # ---- the reference library's interface --------------------------------------
+
+    def predict(self, tokens: np.ndarray) -> np.ndarray:
+        """Class probabilities: (T,) -> (T, C) or (B, T) -> (B, T, C)."""
+        tokens = np.asarray(tokens)
+        logits = self.forward(np.atleast_2d(tokens))[-1]            # (B, T, C)
+        probs = _softmax(logits)
+        self._single = tokens.ndim == 1
+        return probs[0] if self._single else probs
+
+    def loss(self, tokens, targets, mask=None) -> float:
+        """Masked cross-entropy averaged over passes, without touching gradients."""
+        tokens, targets, mask = self._batch(tokens, targets, mask)
+        return _masked_cross_entropy(self.forward(tokens), targets, mask)[0]
+
+    def loss_and_grad(self, tokens, targets, mask=None) -> float:
+        """Forward, loss and backward; gradients accumulate into every Param's .grad."""
+        tokens, targets, mask = self._batch(tokens, targets, mask)
+        loss, dlogits = _masked_cross_entropy(self.forward(tokens), targets, mask)
+        self.backward(dlogits)
+        return loss
+
+    def train(self, tokens, targets, lr: float | None = None, mask=None) -> float:
+        """One optimizer step on a batch; returns the loss before the step.
+
+        targets: class ids (B, T) / (T,), or the reference's flat one-hot (B, T*C) / (T*C,).
+        mask: 1 where a token counts toward the loss (None: every token).
+        """
+        self.zero_grad()
+        loss = self.loss_and_grad(tokens, targets, mask)
+        if self.clip:
+            clip_grad_norm(self.params(), self.clip)
+        lr = self.lr if lr is None else lr
+        if self.warmup and self.steps < self.warmup:
+            lr *= (self.steps + 1) / self.warmup
+        self.optimizer.step(lr)
+        self.steps += 1
+        return loss
+
+    def get_attention_weights(self) -> list[np.ndarray]:
+        """Attention of the last forward, one array per block application (pass-major).
+
+        Each is (B, H, T, T), or (H, T, T) after `predict` on a single sequence.
+        """
+        maps = [b.attention_weights for blocks in self._passes for b in blocks]
+        if any(m is None for m in maps):
+            raise RuntimeError("get_attention_weights called before any forward pass")
+        return [m[0] for m in maps] if getattr(self, "_single", False) else maps
+
+    def summary(self) -> str:
+        """Parameters per part and the output shape of each stage."""
+        a = self._args
+        T, D, C = a["seq_len"], a["d_model"], a["n_classes"]
+        rows = [("token embedding", f"(B, {T}, {D})", self.token.n_params())]
+        rows += [(f"position table {i}", f"({T}, {D})", t.n_params())
+                 for i, t in enumerate(self.positions)]
+        rows += [(f"block {i}" + (f" (x{a['n_loops']}, shared)" if a["n_loops"] > 1 else ""),
+                  f"(B, {T}, {D})", b.n_params()) for i, b in enumerate(self.blocks)]
+        if self.ln_f is not None:
+            rows.append(("final norm", f"(B, {T}, {D})", self.ln_f.n_params()))
+        rows.append(("head", f"(B, {T}, {C})", self.head.n_params()))
+        lines = [f"NetworkTransformer  heads={a['n_heads']} d_ff={a['d_ff']} norm={a['norm']}",
+                 f"{'part':<28}{'output':<18}{'params':>10}"]
+        lines += [f"{name:<28}{shape:<18}{n:>10,}" for name, shape, n in rows]
+        lines.append(f"{'total':<46}{self.n_params():>10,}")
+        return "\n".join(lines)
+
+    def _batch(self, tokens, targets, mask):
+        """Normalises (tokens, targets, mask) to (B, T) int, (B, T) int, (B, T) float."""
+        tokens = np.atleast_2d(np.asarray(tokens))
+        B, T = tokens.shape
+        targets = np.asarray(targets)
+        C = self._args["n_classes"]
+        if np.issubdtype(targets.dtype, np.floating) and targets.shape[-1] == T * C:
+            targets = targets.reshape(B, T, C).argmax(-1)           # reference: flat one-hot
+        targets = targets.reshape(B, T).astype(np.int64)
+        if targets.min() < 0 or targets.max() >= C:
+            raise ValueError(f"targets must be class ids in [0, {C})")
+        mask = np.ones((B, T)) if mask is None else np.asarray(mask).reshape(B, T)
+        return tokens, targets, mask
+
+
+def _position_ids(positions, seq_len: int) -> list[np.ndarray]:
+    if positions is None:
+        return [np.arange(seq_len)]
+    ids = [np.asarray(p, dtype=np.int64) for p in positions]
+    if not ids or any(p.shape != (seq_len,) or p.min() < 0 for p in ids):
+        raise ValueError(f"positions must be lists of {seq_len} non-negative group ids")
+    return ids
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(-1, keepdims=True)
+    return z
+
+
+def _masked_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray):
+    """Mean cross-entropy over masked tokens and passes, and its gradient.
+
+    logits (K, B, T, C), targets (B, T) int, mask (B, T). The fused softmax+CE gradient
+    is (probs - onehot) * mask / (count * K).
+    """
+    K = logits.shape[0]
+    mask = mask.astype(logits.dtype)
+    count = max(float(mask.sum()), 1.0)
+    probs = _softmax(logits)                                        # (K, B, T, C)
+    picked = np.take_along_axis(probs, targets[None, ..., None], -1)[..., 0]   # (K, B, T)
+    loss = float(-(np.log(np.maximum(picked, np.finfo(probs.dtype).tiny)) * mask).sum()
+                 / (count * K))
+    dlogits = probs
+    np.put_along_axis(dlogits, targets[None, ..., None], picked[..., None] - 1, -1)
+    dlogits *= (mask / (count * K))[None, ..., None]
+    return loss, dlogits

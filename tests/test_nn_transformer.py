@@ -1,0 +1,174 @@
+"""Gradient checks and behaviour of LayerNorm, embeddings, attention, blocks and NetworkTransformer."""
+
+import numpy as np
+import pytest
+
+from gradcheck import assert_close, check_layer, check_loss
+from sudoku_tf.nn import (AttentionHead, EmbeddingMatrix, LayerNorm, MultiHeadAttention,
+                          NetworkTransformer, TransformerBlock, WeightMatrix, load, save)
+
+B, T, D, H = 2, 5, 6, 2
+
+
+def _x(seed=0, shape=(B, T, D)):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def test_layernorm_grad_matches_finite_differences():
+    layer = LayerNorm(D)
+    layer.gamma.value[:] = np.linspace(0.5, 1.5, D)
+    layer.beta.value[:] = np.linspace(-0.2, 0.3, D)
+    assert_close(check_layer(layer, _x()))
+
+
+def test_weight_matrix_grad_matches_finite_differences():
+    assert_close(check_layer(WeightMatrix(D, 7, seed=1), _x()))
+
+
+def test_embedding_grad_matches_finite_differences_with_repeated_ids():
+    ids = np.array([[0, 3, 3, 1], [2, 3, 0, 0]])
+    assert_close(check_layer(EmbeddingMatrix(4, D, seed=2), ids, check_input=False))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_grad_matches_finite_differences(causal):
+    assert_close(check_layer(MultiHeadAttention(D, H, causal=causal, seed=3), _x()))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_single_attention_head_grad_matches_finite_differences(causal):
+    assert_close(check_layer(AttentionHead(D, 4, causal=causal, seed=4), _x()))
+
+
+@pytest.mark.parametrize("norm", ["pre", "post"])
+def test_transformer_block_grad_matches_finite_differences(norm):
+    block = TransformerBlock(D, H, d_ff=7, norm=norm, seed=5)
+    block.ffn.up.b.value[:] = 0.3   # keep ReLU inputs away from the kink
+    assert_close(check_layer(block, _x(6)))
+
+
+def _tiny_model(**kw):
+    args = dict(seq_len=T, vocab_size=4, d_model=D, n_heads=H, d_ff=7, n_blocks=2,
+                n_classes=3, seed=7)
+    args.update(kw)
+    return NetworkTransformer(**args)
+
+
+@pytest.mark.parametrize("kw", [
+    {}, {"norm": "post"}, {"n_loops": 3},
+    {"positions": [[0, 0, 1, 1, 2], [0, 1, 0, 1, 0]]},
+], ids=["plain", "post-norm", "recurrent-depth", "factorised-positions"])
+def test_network_transformer_masked_loss_grad_matches_finite_differences(kw):
+    model = _tiny_model(**kw)
+    rng = np.random.default_rng(8)
+    tokens = rng.integers(0, 4, (B, T))
+    targets = rng.integers(0, 3, (B, T))
+    mask = rng.random((B, T)) < 0.6
+    assert_close(check_loss(model, lambda: model.loss_and_grad(tokens, targets, mask),
+                            lambda: model.loss(tokens, targets, mask)))
+
+
+def test_masked_out_tokens_do_not_change_the_loss():
+    model = _tiny_model()
+    tokens = np.zeros((1, T), int)
+    mask = np.array([[1, 1, 0, 0, 0]])
+    a = model.loss(tokens, [[0, 1, 2, 2, 2]], mask)
+    b = model.loss(tokens, [[0, 1, 0, 1, 0]], mask)
+    assert a == b
+
+
+def test_float32_in_gives_float32_out_everywhere():
+    model = _tiny_model(n_loops=2)
+    assert model.predict(np.zeros((3, T), int)).dtype == np.float32
+    block = TransformerBlock(D, H, 7)
+    assert block.forward(_x().astype(np.float32)).dtype == np.float32
+
+
+def test_batch_rows_equal_single_sequences():
+    model = _tiny_model()
+    tokens = np.random.default_rng(0).integers(0, 4, (3, T))
+    batch = model.predict(tokens)
+    for i in range(3):
+        np.testing.assert_allclose(batch[i], model.predict(tokens[i]), rtol=1e-5, atol=1e-6)
+
+
+def test_attention_weights_are_row_stochastic_and_causal_hides_the_future():
+    model = _tiny_model(n_loops=2)
+    model.predict(np.zeros(T, int))
+    maps = model.get_attention_weights()
+    assert len(maps) == 4 and maps[0].shape == (H, T, T)
+    np.testing.assert_allclose(maps[0].sum(-1), 1, rtol=1e-5)
+    attn = MultiHeadAttention(D, H, causal=True)
+    attn.forward(_x().astype(np.float32))
+    assert np.all(np.triu(attn.attention_weights[0, 0], k=1) == 0)
+
+
+def test_two_backwards_double_the_gradient_and_zero_grad_clears():
+    layer = MultiHeadAttention(D, H, seed=1)
+    x = _x().astype(np.float32)
+    g = np.ones((B, T, D), np.float32)
+    layer.forward(x)
+    layer.backward(g)
+    once = [p.grad.copy() for p in layer.params()]
+    layer.backward(g)
+    for a, p in zip(once, layer.params()):
+        np.testing.assert_allclose(p.grad, 2 * a, rtol=1e-5, atol=1e-7)
+    layer.zero_grad()
+    assert all(not p.grad.any() for p in layer.params())
+
+
+def test_backward_before_forward_raises_a_clear_error():
+    with pytest.raises(RuntimeError, match="before forward"):
+        LayerNorm(D).backward(np.zeros((1, D)))
+
+
+def test_reference_flat_one_hot_targets_equal_class_ids():
+    model = _tiny_model()
+    tokens = np.arange(T) % 4
+    ids = np.array([0, 2, 1, 1, 0])
+    onehot = np.eye(3)[ids].reshape(-1)
+    assert model.loss(tokens, onehot) == pytest.approx(model.loss(tokens, ids))
+
+
+def test_transformer_learns_which_tokens_repeat_elsewhere():
+    """A task that needs attention: label each token 1 if its value occurs elsewhere."""
+    rng = np.random.default_rng(0)
+    model = NetworkTransformer(seq_len=8, vocab_size=6, d_model=32, n_heads=4, d_ff=64,
+                               n_blocks=2, n_classes=2, lr=3e-3, seed=0)
+
+    def batch(n):
+        x = rng.integers(0, 6, (n, 8))
+        counts = (x[:, :, None] == x[:, None, :]).sum(-1)
+        return x, (counts > 1).astype(int)
+
+    first = None
+    for _ in range(400):
+        x, y = batch(64)
+        loss = model.train(x, y)
+        first = first if first is not None else loss
+    x, y = batch(500)
+    accuracy = (model.predict(x).argmax(-1) == y).mean()
+    assert loss < first / 4
+    assert accuracy >= 0.95
+
+
+def test_save_load_round_trips_predictions_and_training_continues(tmp_path):
+    model = _tiny_model(n_loops=2, positions=[[0, 0, 1, 1, 2]])
+    tokens = np.random.default_rng(1).integers(0, 4, (2, T))
+    model.train(tokens, np.zeros((2, T), int))
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+    before = loaded.loss(tokens, np.zeros((2, T), int))
+    for _ in range(5):
+        loaded.train(tokens, np.zeros((2, T), int))
+    assert loaded.loss(tokens, np.zeros((2, T), int)) < before
+
+
+def test_bad_shapes_raise_value_errors_naming_the_problem():
+    with pytest.raises(ValueError, match="multiple of n_heads"):
+        MultiHeadAttention(10, 3)
+    with pytest.raises(ValueError, match="norm"):
+        TransformerBlock(8, 2, 8, norm="middle")
+    with pytest.raises(ValueError, match="expected sequences of 5"):
+        _tiny_model().predict(np.zeros(6, int))
