@@ -54,6 +54,18 @@ def check_layer(layer, x: np.ndarray, seed: int = 0, check_input: bool = True) -
     return errors
 
 
+def check_function(fn: Callable[[np.ndarray], np.ndarray],
+                   backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                   x: np.ndarray, seed: int = 0) -> float:
+    """Relative error of backward(x, g) against finite differences of sum(fn(x) * g).
+
+    For a parameter-free function (activation, loss); a scalar fn gets a scalar g.
+    """
+    x = x.astype(np.float64)
+    g = np.random.default_rng(seed).standard_normal(np.shape(fn(x)))
+    return rel_error(backward(x, g), numeric_grad(lambda: float((fn(x) * g).sum()), x))
+
+
 def check_loss(model, loss_and_backward: Callable[[], float], loss_only: Callable[[], float]) -> dict[str, float]:
     """Relative error per parameter for a model whose scalar loss we differentiate.
 

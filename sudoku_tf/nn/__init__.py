@@ -13,6 +13,10 @@ from .io import ModelFileError, load, load_with_meta, save
 from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_optimizer, warmup_cosine
 from .params import Module, Param
 # dense family (issue: foundation)
+from .activations import Activation, gelu, get_activation, linear, log_softmax, relu, sigmoid, softmax, tanh
+from .dense import Layer, Network, NetworkN, Neuron, NeuronN
+from .fit import History
+from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
 # sequence family (issue: sequence core)
 from .attention import AttentionHead, MultiHeadAttention
 from .linear import EmbeddingMatrix, WeightMatrix
