@@ -1,0 +1,106 @@
+"""save / load with the dense models: exact round trips, continued training, refusals."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sudoku_tf.nn import Layer, ModelFileError, Network, NetworkN, Neuron, NeuronN, load, load_with_meta, save
+from sudoku_tf.nn.io import CONFIG_KEY, FORMAT_VERSION, read_header, write_npz_atomic
+
+X = np.random.default_rng(0).uniform(-1, 1, (8, 3)).astype(np.float32)
+Y = (X.sum(1) > 0).astype(np.float32)
+
+MODELS = {
+    "NetworkN": lambda: NetworkN([3, 5, 4, 1], activations=["relu", "gelu", "sigmoid"], optimizer="adam", seed=1),
+    "softmax NetworkN": lambda: NetworkN([3, 4, 2], activations=["tanh", "softmax"], seed=2),
+    "Network": lambda: Network(3, 6, 1, activation="tanh", seed=3),
+    "NeuronN": lambda: NeuronN(3, seed=4),
+    "Layer": lambda: Layer(3, 2, "gelu", seed=5),
+}
+
+
+@pytest.mark.parametrize("make", MODELS.values(), ids=MODELS.keys())
+def test_save_then_load_gives_identical_predictions(make, tmp_path):
+    model = make()
+    path = tmp_path / "model.npz"
+    save(model, path)
+    loaded = load(path)
+    assert type(loaded) is type(model) and loaded.config() == model.config()
+    np.testing.assert_array_equal(loaded.forward(X), model.forward(X))
+
+
+def test_a_neuron_round_trips_too(tmp_path):
+    neuron = Neuron(seed=0)
+    neuron.fit(np.linspace(0, 1, 20), np.linspace(0, 1, 20) > 0.4, epochs=20, batch_size=None, lr=2.0)
+    save(neuron, tmp_path / "neuron.npz")
+    np.testing.assert_array_equal(load(tmp_path / "neuron.npz").predict([0.3, 0.5]), neuron.predict([0.3, 0.5]))
+
+
+def test_training_continues_after_load(tmp_path):
+    net = NetworkN([3, 5, 1], seed=0)
+    net.fit(X, Y, epochs=5, batch_size=4, lr=0.5)
+    save(net, tmp_path / "net.npz", meta={"epochs": 5})
+    loaded, meta = load_with_meta(tmp_path / "net.npz")
+    assert meta == {"epochs": 5}
+    before = loaded.loss(X, Y)
+    for model in (net, loaded):           # plain SGD has no state: both take the same steps
+        for _ in range(50):
+            model.train(X, Y, lr=0.5)
+    assert loaded.loss(X, Y) < before
+    for p, q in zip(net.params(), loaded.params()):
+        np.testing.assert_array_equal(p.value, q.value)
+
+
+def test_a_loaded_model_keeps_its_optimizer_kind(tmp_path):
+    save(NetworkN([2, 2], optimizer="momentum"), tmp_path / "m.npz")
+    assert type(load(tmp_path / "m.npz").optimizer).__name__ == "Momentum"
+
+
+def _rewrite_header(path, **changes):
+    """Rewrites a saved model with some header fields changed."""
+    header, arrays = read_header(path)
+    header.update(changes)
+    arrays[CONFIG_KEY] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    write_npz_atomic(path, arrays)
+
+
+def test_an_unknown_format_version_names_both_versions(tmp_path):
+    path = tmp_path / "net.npz"
+    save(NetworkN([2, 3, 1]), path)
+    _rewrite_header(path, format_version=FORMAT_VERSION + 98)
+    with pytest.raises(ModelFileError, match=f"version {FORMAT_VERSION + 98}.*reads version {FORMAT_VERSION}"):
+        load(path)
+
+
+def test_a_mismatched_array_shape_is_refused(tmp_path):
+    path = tmp_path / "net.npz"
+    save(NetworkN([2, 3, 1]), path)
+    _rewrite_header(path, args={"sizes": [2, 4, 1]})
+    with pytest.raises(ModelFileError, match=r"'layers.0.W' has shape \(2, 3\).*needs \(2, 4\)"):
+        load(path)
+
+
+def test_an_unknown_class_is_refused(tmp_path):
+    path = tmp_path / "net.npz"
+    save(NetworkN([2, 3, 1]), path)
+    _rewrite_header(path, **{"class": "Perceptron"})
+    with pytest.raises(ModelFileError, match="unknown model class 'Perceptron'"):
+        load(path)
+
+
+@pytest.mark.parametrize("write", [
+    lambda p: p.write_text("not a model"),
+    lambda p: np.savez(p, W=np.ones(3)),
+    lambda p: np.savez(p, **{CONFIG_KEY: np.array([{"a": 1}], dtype=object)}),
+], ids=["text", "npz without config", "pickled object"])
+def test_a_file_that_is_not_a_model_is_refused(write, tmp_path):
+    path = tmp_path / "thing.npz"
+    write(path)
+    with pytest.raises(ModelFileError, match="not a model file"):
+        load(path)
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(ModelFileError, match="no such model file"):
+        load(tmp_path / "missing.npz")
