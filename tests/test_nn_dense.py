@@ -1,12 +1,14 @@
 """Dense layers and models: gradients, batching, dtype, the classic demos, fit, summary, SVG."""
 
+import runpy
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gradcheck import assert_close, check_layer, check_loss
-from sudoku_tf.nn import (Adam, Layer, Momentum, Network, NetworkN, Neuron, NeuronN, mse_delta)
+from gradcheck import assert_backward_accumulates, assert_close, check_layer, check_loss
+from sudoku_tf.nn import Adam, Layer, Momentum, Network, NetworkN, Neuron, NeuronN, mse_delta
 from sudoku_tf.nn.svg import NEGATIVE, POSITIVE
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
@@ -56,16 +58,7 @@ def test_network_loss_grad_matches_finite_differences(sizes, activations, target
 
 
 def test_two_backward_calls_double_the_gradient_and_zero_grad_clears_it():
-    layer, x = Layer(3, 2, "tanh", seed=0), _off_kink((4, 3))
-    dy = np.ones((4, 2), np.float32)
-    layer.forward(x)
-    layer.backward(dy)
-    once = [p.grad.copy() for p in layer.params()]
-    layer.backward(dy)
-    for p, g in zip(layer.params(), once):
-        np.testing.assert_allclose(p.grad, 2 * g)
-    layer.zero_grad()
-    assert not any(p.grad.any() for p in layer.params())
+    assert_backward_accumulates(Layer(3, 2, "tanh", seed=0), _off_kink((4, 3)))
 
 
 def test_backward_before_forward_is_a_clear_error():
@@ -301,3 +294,20 @@ def test_svg_draws_neurons_and_weights_by_sign_and_size():
         assert line.get("stroke") == (POSITIVE if w >= 0 else NEGATIVE)
     widths = [float(line.get("stroke-width")) for line in lines]
     assert np.argmax(widths) == np.argmax(np.abs(weights))
+
+
+# the example scripts
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "scripts" / "examples"
+
+
+@pytest.mark.parametrize("script, args, expected, writes", [
+    ("xor.py", ["--svg", "xor.svg"], "(4/4 right)", ["xor.svg"]),
+    ("quadrants.py", ["--points", "300", "--epochs", "5"], "accuracy on 300 fresh points", []),
+])
+def test_example_scripts_print_their_result(script, args, expected, writes, tmp_path, monkeypatch,
+                                            capsys):
+    monkeypatch.chdir(tmp_path)
+    assert runpy.run_path(str(EXAMPLES / script))["main"](args) == 0
+    assert expected in capsys.readouterr().out
+    assert sorted(path.name for path in tmp_path.iterdir()) == writes
