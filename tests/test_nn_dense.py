@@ -188,7 +188,7 @@ def test_fit_reports_falling_loss_and_val_loss():
     assert history.val_loss[-1] < 0.3 * history.val_loss[0]
     assert history.loss[-1] < 0.3 * history.loss[0]
     assert history.time == sorted(history.time) and history.stop_reason == "epochs"
-    assert history.record(30)["val_loss"] == history.val_loss[-1]
+    assert history.epoch(30)["val_loss"] == history.val_loss[-1]
 
 
 def test_same_seed_gives_the_same_trained_weights():

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                       validation_data=(val, quadrant(val)), patience=10)
     step = max(1, len(history) // 6)
     for epoch in range(1, len(history) + 1, step):
-        record = history.record(epoch)
+        record = history.epoch(epoch)
         print(f"epoch {epoch:3d}  loss {record['loss']:.4f}  val_loss {record['val_loss']:.4f}")
     accuracy = (net.predict(test).argmax(-1) == quadrant(test)).mean()
     print(f"accuracy on {args.points} fresh points: {accuracy:.1%} "

@@ -37,7 +37,7 @@ class History:
     def __len__(self) -> int:
         return len(self.loss)
 
-    def record(self, epoch: int) -> dict:
+    def epoch(self, epoch: int) -> dict:
         """Epoch (1-based) as a dict: epoch, loss, val_loss (or None), time."""
         i = epoch - 1
         return {"epoch": epoch, "loss": self.loss[i],
@@ -80,7 +80,7 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
         if validation_data is not None:
             history.val_loss.append(model.loss(X_val, Y_val))
         history.time.append(time.perf_counter() - start)
-        record = history.record(epoch)
+        record = history.epoch(epoch)
         _report(record, epochs, verbose, bar)
         reason = _stop_reason(record, best, patience, error_threshold, timeout,
                               callback if epoch % callback_every == 0 else None)
