@@ -79,6 +79,20 @@ def check_loss(model, loss_and_backward: Callable[[], float], loss_only: Callabl
             for name, p in model.named_params()}
 
 
+def assert_backward_accumulates(layer, x: np.ndarray, seed: int = 0) -> None:
+    """Two backward calls leave twice one call's gradients (+=); zero_grad clears them."""
+    y = layer.forward(x)
+    dy = np.random.default_rng(seed).standard_normal(y.shape).astype(y.dtype)
+    layer.zero_grad()
+    layer.backward(dy)
+    once = [p.grad.copy() for p in layer.params()]
+    layer.backward(dy)
+    for (name, p), g in zip(layer.named_params(), once):
+        np.testing.assert_allclose(p.grad, 2 * g, rtol=1e-5, atol=1e-7, err_msg=name)
+    layer.zero_grad()
+    assert not any(p.grad.any() for p in layer.params())
+
+
 def assert_close(errors: dict[str, float], tol: float = TOLERANCE) -> None:
     bad = {k: v for k, v in errors.items() if not v < tol}
     assert not bad, "gradient mismatch (relative error): " + ", ".join(
