@@ -18,6 +18,8 @@ from .dense import Layer, Network, NetworkN, Neuron, NeuronN
 from .fit import History
 from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
 # sequence family (issue: sequence core)
+from .lstm import LSTMLayer, NetworkLSTM
+from .network_transformer_rl import NetworkTransformerRL
 from .attention import AttentionHead, MultiHeadAttention
 from .linear import EmbeddingMatrix, WeightMatrix
 from .network_transformer import NetworkTransformer
