@@ -82,11 +82,14 @@ def test_batch_rows_equal_single_episodes_and_float32_stays_float32():
         np.testing.assert_allclose(batch[:, i], single, rtol=1e-5, atol=1e-6)
 
 
-def test_lstm_learns_to_count_steps_of_a_constant_input():
+def test_lstm_learns_to_count_steps_of_a_constant_input(capsys):
     counter = runpy.run_path(str(EXAMPLES / "lstm_counter.py"))
     outputs, loss = counter["train_counter"](episodes=300, seed=0)
     assert [out > 0.5 for out in outputs] == [bool(t) for t in counter["TARGETS"]]
     assert loss < 0.01
+    assert counter["main"](["--episodes", "300"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(" ok") == 6 and "WRONG" not in out
 
 
 def test_train_starts_a_new_record_and_mismatched_targets_are_refused():

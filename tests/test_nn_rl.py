@@ -72,12 +72,14 @@ def test_masked_out_actions_do_not_change_the_loss():
     assert model.loss(seq, [5, 1, -3], mask) == model.loss(seq, [0, 1, 0], mask)
 
 
-def test_q_learning_with_attention_remembers_a_cue_that_a_one_step_window_cannot():
+def test_q_learning_with_attention_remembers_a_cue_that_a_one_step_window_cannot(capsys):
     demo = runpy.run_path(str(EXAMPLES / "rl_memory.py"))
     before, after = demo["train_agent"](rounds=150, seed=0)
     assert before < 0.5 and after >= 0.95
     _, memoryless = demo["train_agent"](rounds=150, window=1, seed=0)
     assert memoryless < 0.5
+    assert demo["main"](["--rounds", "10"]) == 0
+    assert "last step only" in capsys.readouterr().out
 
 
 def test_save_load_round_trips_predictions_and_training_continues(tmp_path):

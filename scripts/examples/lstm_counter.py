@@ -12,6 +12,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -36,17 +37,18 @@ def train_counter(episodes: int = 300, seed: int = 0) -> tuple[list[float], floa
     return run_episode(model), loss
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     outputs, loss = train_counter(args.episodes, args.seed)
     print(f"after {args.episodes} episodes (loss {loss:.5f}):")
     for step, (out, target) in enumerate(zip(outputs, TARGETS)):
         verdict = "ok" if (out > 0.5) == bool(target) else "WRONG"
         print(f"  step {step}: output {out:.3f}  target {target}  {verdict}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,6 +16,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -69,17 +70,18 @@ def train_agent(rounds: int = 150, window: int = EPISODE_LEN, batch: int = 32,
     return before, greedy_success(model, 600, rng)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     print(f"greedy success rate (chance {1 / N_CUES:.0%}):")
     for window, label in [(EPISODE_LEN, "whole episode"), (1, "last step only")]:
         before, after = train_agent(args.rounds, window, seed=args.seed)
         print(f"  memory of {window} step(s), {label}: {before:.0%} before training, "
               f"{after:.0%} after")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
