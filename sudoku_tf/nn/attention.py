@@ -9,33 +9,52 @@ from .linear import WeightMatrix
 from .params import Module, as_generator
 
 
-def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool):
+# |score| <= EXP_SAFE: exp neither overflows nor leaves a row of zeros in float32
+EXP_SAFE = 64.0
+
+
+def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool, out=None):
     """softmax(q k^T / sqrt(Dh)) v for every batch and head.
 
-    q, k, v: (B, H, T, Dh). Returns ctx (B, H, T, Dh) and probs (B, H, T, T).
+    q, k, v: (B, H, T, Dh). Returns ctx (B, H, T, Dh) and probs (B, H, T, T); ctx is
+    written into `out` when given (a view, e.g. of heads laid side by side).
     """
     scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
-    scores = q @ k.transpose(0, 1, 3, 2)                          # (B, H, T, T)
-    scores *= scale
+    scores = (q * scale) @ k.transpose(0, 1, 3, 2)                # (B, H, T, T)
     if causal:
         T = scores.shape[-1]
         scores[..., np.triu(np.ones((T, T), bool), k=1)] = -np.inf   # no peeking ahead
-    scores -= scores.max(-1, keepdims=True)
+    # softmax is shift-invariant; the per-row max shift (the slowest pass here) is only
+    # needed when some score is large enough to overflow or underflow exp
+    if causal or scores.max() > EXP_SAFE or scores.min() < -EXP_SAFE:
+        scores -= scores.max(-1, keepdims=True)
     probs = np.exp(scores, out=scores)
-    probs /= probs.sum(-1, keepdims=True)
-    return probs @ v, probs                                       # (B, H, T, Dh)
+    # row sums as a matmul: BLAS is faster than a reduction over rows of T entries
+    probs /= probs @ np.ones((probs.shape[-1], 1), probs.dtype)   # (B, H, T, 1)
+    return np.matmul(probs, v, out=out), probs                    # (B, H, T, Dh)
 
 
-def attend_backward(dctx: np.ndarray, q, k, v, probs):
-    """Gradients of `attend` for q, k and v, given dctx (B, H, T, Dh)."""
+def attend_backward(dctx: np.ndarray, q, k, v, probs, ctx=None, out=None):
+    """Gradients of `attend` for q, k and v, given dctx (B, H, T, Dh).
+
+    ctx is the forward's output (recomputed when not given); `out`, if given, is a
+    triple of (B, H, T, Dh) views to write dq, dk and dv into.
+    """
     scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
-    dv = probs.transpose(0, 1, 3, 2) @ dctx                       # (B, H, T, Dh)
-    dprobs = dctx @ v.transpose(0, 1, 3, 2)                       # (B, H, T, T)
-    # softmax backward: each row's Jacobian is diag(p) - p p^T
-    dscores = probs * (dprobs - (dprobs * probs).sum(-1, keepdims=True))
-    dscores *= scale
-    dq = dscores @ k                                              # (B, H, T, Dh)
-    dk = dscores.transpose(0, 1, 3, 2) @ q
+    dq, dk, dv = out if out is not None else (None, None, None)
+    if ctx is None:
+        ctx = probs @ v
+    dv = np.matmul(probs.transpose(0, 1, 3, 2), dctx, out=dv)     # (B, H, T, Dh)
+    dscores = dctx @ v.transpose(0, 1, 3, 2)                      # dprobs, (B, H, T, T)
+    # softmax backward: dscores = p * (dprobs - rowsum(dprobs * p)), and
+    # rowsum(dprobs * p) = dctx . ctx row by row, a (T, Dh) product instead of (T, T)
+    dscores -= (dctx * ctx).sum(-1, keepdims=True)                # (B, H, T, 1)
+    dscores *= probs
+    # scores = (q * scale) k^T: the scale goes onto the small (T, Dh) results
+    dq = np.matmul(dscores, k, out=dq)                            # (B, H, T, Dh)
+    dq *= scale
+    dk = np.matmul(dscores.transpose(0, 1, 3, 2), q, out=dk)
+    dk *= scale
     return dq, dk, dv
 
 
@@ -60,20 +79,21 @@ class MultiHeadAttention(Module):
         H = self.n_heads
         qkv = self.qkv.forward(x).reshape(B, T, 3, H, D // H)      # (B, T, 3, H, Dh)
         q, k, v = qkv.transpose(2, 0, 3, 1, 4)                    # each (B, H, T, Dh)
-        ctx, probs = attend(q, k, v, self.causal)
-        self._cache = (q, k, v, probs)
-        ctx = ctx.transpose(0, 2, 1, 3).reshape(B, T, D)          # heads side by side
-        return self.out.forward(ctx)
+        ctx = np.empty((B, T, H, D // H), x.dtype)                # heads side by side
+        _, probs = attend(q, k, v, self.causal, out=ctx.transpose(0, 2, 1, 3))
+        self._cache = (q, k, v, probs, ctx)
+        return self.out.forward(ctx.reshape(B, T, D))
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        q, k, v, probs = self._require_cache()
+        q, k, v, probs, ctx = self._require_cache()
         B, T, D = dy.shape
         H = self.n_heads
-        dctx = self.out.backward(dy).reshape(B, T, H, D // H).transpose(0, 2, 1, 3)
-        dq, dk, dv = attend_backward(dctx, q, k, v, probs)
-        dqkv = np.stack([dq, dk, dv], axis=2)                     # (B, H, 3, T, Dh)
-        dqkv = dqkv.transpose(0, 3, 2, 1, 4).reshape(B, T, 3 * D)  # back to (B, T, 3, H, Dh)
-        return self.qkv.backward(dqkv)
+        dctx = self.out.backward(dy).reshape(B, T, H, D // H)
+        # dq, dk and dv land straight in the fused projection's layout
+        dqkv = np.empty((B, T, 3, H, D // H), dy.dtype)
+        attend_backward(dctx.transpose(0, 2, 1, 3), q, k, v, probs,
+                        ctx=ctx.transpose(0, 2, 1, 3), out=dqkv.transpose(2, 0, 3, 1, 4))
+        return self.qkv.backward(dqkv.reshape(B, T, 3 * D))
 
     @property
     def attention_weights(self) -> np.ndarray | None:
@@ -99,12 +119,12 @@ class AttentionHead(MultiHeadAttention):
         B, T, _ = x.shape
         q, k, v = self.qkv.forward(x).reshape(B, T, 3, 1, -1).transpose(2, 0, 3, 1, 4)
         ctx, probs = attend(q, k, v, self.causal)                  # (B, 1, T, Dh)
-        self._cache = (q, k, v, probs)
+        self._cache = (q, k, v, probs, ctx)
         return ctx[:, 0]                                           # (B, T, Dh)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        q, k, v, probs = self._require_cache()
-        dq, dk, dv = attend_backward(dy[:, None], q, k, v, probs)
-        dqkv = np.stack([dq, dk, dv], axis=2)                      # (B, 1, 3, T, Dh)
-        B, _, _, T, Dh = dqkv.shape
-        return self.qkv.backward(dqkv.transpose(0, 3, 2, 1, 4).reshape(B, T, 3 * Dh))
+        q, k, v, probs, ctx = self._require_cache()
+        B, _, T, Dh = q.shape
+        dqkv = np.empty((B, T, 3, 1, Dh), dy.dtype)               # as the projection made them
+        attend_backward(dy[:, None], q, k, v, probs, ctx=ctx, out=dqkv.transpose(2, 0, 3, 1, 4))
+        return self.qkv.backward(dqkv.reshape(B, T, 3 * Dh))

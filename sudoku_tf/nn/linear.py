@@ -28,10 +28,12 @@ class WeightMatrix(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._cache = x
-        y = x @ self.W.value                                      # (..., n_out)
+        n_in, n_out = self.W.value.shape
+        # one (N, n_in) @ (n_in, n_out) call: a 3-D @ 2-D matmul runs one small gemm per row of B
+        y = x.reshape(-1, n_in) @ self.W.value                    # (N, n_out)
         if self.b is not None:
             y += self.b.value
-        return y
+        return y.reshape(*x.shape[:-1], n_out)                    # (..., n_out)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         x = self._require_cache()
@@ -40,7 +42,7 @@ class WeightMatrix(Module):
         self.W.grad += x2.T @ dy2
         if self.b is not None:
             self.b.grad += dy2.sum(0)
-        return dy @ self.W.value.T                                # (..., n_in)
+        return (dy2 @ self.W.value.T).reshape(x.shape)            # (..., n_in)
 
     def apply_clip(self) -> None:
         if self.clip is not None:
