@@ -1,0 +1,137 @@
+"""Generated grids and puzzles are valid and unique; symmetries keep pairs consistent."""
+
+import time
+
+import numpy as np
+import pytest
+
+from sudoku_tf.board import count_givens, has_conflict, is_valid_solution
+from sudoku_tf.generator import (
+    DIFFICULTIES, SYMMETRIES, GenerationError, PuzzleSpec, augment, generate_puzzles,
+    make_puzzle, random_grid, rate,
+)
+from sudoku_tf.solver import count_solutions, search
+
+
+def test_random_grids_are_valid_and_differ():
+    rng = np.random.default_rng(0)
+    grids = np.stack([random_grid(rng) for _ in range(20)])
+    assert grids.dtype == np.int8 and (grids > 0).all()
+    assert not has_conflict(grids).any()
+    assert len({g.tobytes() for g in grids}) == 20
+
+
+@pytest.mark.parametrize("givens", [22, 27, 36, 50])
+def test_puzzles_have_one_solution_and_the_requested_givens(givens):
+    rng = np.random.default_rng(givens)
+    for _ in range(2):
+        puzzle, solution = make_puzzle(givens, rng)
+        assert count_givens(puzzle) == givens
+        assert count_solutions(puzzle, limit=2) == 1
+        assert is_valid_solution(puzzle, solution)
+
+
+def test_too_few_givens_fails_clearly_when_the_budget_runs_out():
+    with pytest.raises(GenerationError, match="no unique puzzle with 17 givens within the time budget"):
+        make_puzzle(17, np.random.default_rng(0), deadline=time.monotonic() + 0.2)
+    with pytest.raises(ValueError, match="between 17 and 81"):
+        make_puzzle(16, np.random.default_rng(0))
+
+
+def test_sets_are_deterministic_and_independent_of_worker_count():
+    spec = PuzzleSpec(givens=(30, 40))
+    one = generate_puzzles(6, spec, seed=3, workers=1)
+    two = generate_puzzles(6, spec, seed=3, workers=2)
+    assert (one[0] == two[0]).all() and (one[1] == two[1]).all()
+    assert not (generate_puzzles(6, spec, seed=4)[0] == one[0]).all()
+    givens = count_givens(one[0])
+    assert ((givens >= 30) & (givens <= 40)).all()
+    assert all(count_solutions(p) == 1 and is_valid_solution(p, s) for p, s in zip(*one))
+
+
+def test_difficulty_request_is_met():
+    for difficulty in ("easy", "hard"):
+        puzzles, _ = generate_puzzles(3, PuzzleSpec((24, 34), difficulty), seed=1)
+        assert [rate(p) for p in puzzles] == [difficulty] * 3
+
+
+def test_rating_follows_the_solvers_work():
+    rng = np.random.default_rng(5)
+    labels = {}
+    for givens in (45, 30, 25, 24):
+        for _ in range(8):
+            puzzle, _ = make_puzzle(givens, rng)
+            labels.setdefault(rate(puzzle), []).append(search(puzzle, limit=2))
+    assert set(labels) <= set(DIFFICULTIES) and len(labels) >= 3
+    assert all(w.guesses == 0 and w.hidden_singles == 0 for w in labels.get("easy", []))
+    assert all(w.guesses == 0 and w.hidden_singles > 0 for w in labels.get("medium", []))
+    assert all(w.guesses > 0 for w in labels.get("hard", []) + labels.get("expert", []))
+
+
+def test_bad_specs_are_refused():
+    with pytest.raises(ValueError, match="lo <= hi"):
+        PuzzleSpec(givens=(50, 10))
+    with pytest.raises(ValueError, match="difficulty"):
+        PuzzleSpec(givens=(20, 30), difficulty="fiendish")
+    with pytest.raises(ValueError, match="unknown symmetries"):
+        augment(np.zeros((1, 81), np.int8), np.zeros((1, 81), np.int8),
+                np.random.default_rng(0), kinds=("mirror",))
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    rng = np.random.default_rng(11)
+    made = [make_puzzle(30, rng) for _ in range(16)]
+    return np.stack([p for p, _ in made]), np.stack([s for _, s in made])
+
+
+def _rows(board):
+    return board.reshape(9, 9)
+
+
+def _same_blocks(a, b, block):
+    """Each of the three blocks of `a` holds the same set of lines as the same block of `b`."""
+    return all(sorted(map(tuple, a[k * 3:k * 3 + 3])) == sorted(map(tuple, b[k * 3:k * 3 + 3]))
+               for k in range(3)) if block == "line" else (
+        sorted(a.reshape(3, -1).tolist()) == sorted(b.reshape(3, -1).tolist()))
+
+
+# what each transformation alone must leave unchanged, on 9x9 solution grids
+INVARIANTS = {
+    "digits": lambda a, b: ((a == a[0, 0]) == (b == b[0, 0])).all(),   # same shape, new labels
+    "rows": lambda a, b: _same_blocks(a, b, "line"),
+    "columns": lambda a, b: _same_blocks(a.T, b.T, "line"),
+    "bands": lambda a, b: _same_blocks(a, b, "block"),
+    "stacks": lambda a, b: _same_blocks(a.T, b.T, "block"),
+    "transpose": lambda a, b: (a == b).all() or (a == b.T).all(),
+}
+
+
+@pytest.mark.parametrize("kind", SYMMETRIES)
+def test_each_symmetry_keeps_pairs_valid_and_consistent(pairs, kind):
+    puzzles, solutions = pairs
+    rng = np.random.default_rng(0)
+    new_puzzles, new_solutions = augment(puzzles, solutions, rng, kinds=(kind,))
+    assert new_puzzles.dtype == np.int8 and new_puzzles.shape == puzzles.shape
+    assert (count_givens(new_puzzles) == 30).all()
+    changed = 0
+    for p, s, old_p, old_s in zip(new_puzzles, new_solutions, puzzles, solutions):
+        assert is_valid_solution(p, s)
+        assert count_solutions(p) == 1
+        assert INVARIANTS[kind](_rows(s), _rows(old_s)), kind
+        changed += not (s == old_s).all()
+    assert changed >= 4                                     # the transformation really acts
+
+
+def test_all_symmetries_together_and_fast(pairs):
+    puzzles, solutions = pairs
+    rng = np.random.default_rng(1)
+    new_puzzles, new_solutions = augment(puzzles, solutions, rng)
+    assert all(is_valid_solution(p, s) for p, s in zip(new_puzzles, new_solutions))
+    assert (count_givens(new_puzzles) == count_givens(puzzles)).all()
+    assert (augment(puzzles, solutions, np.random.default_rng(1))[0] == new_puzzles).all()
+    batch = np.tile(solutions, (4, 1))                      # 64 boards
+    start = time.perf_counter()
+    for _ in range(50):
+        augment(batch, batch, rng)
+    assert (time.perf_counter() - start) / 50 < 0.003       # about 0.3 ms on one core
