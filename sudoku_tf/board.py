@@ -71,10 +71,9 @@ def parse_boards(text: str, source: str | None = None) -> tuple[np.ndarray, np.n
         puzzle_cells, starts = _split_text(lines, source)
         solution_cells = None
     puzzles = _to_boards(puzzle_cells, starts, source, "")
-    if solution_cells is None:
-        return puzzles, None
-    solutions = _to_boards(solution_cells, starts, source, "solution: ")
-    _check_solutions(puzzles, solutions, starts, source)
+    solutions = None if solution_cells is None else _to_boards(solution_cells, starts, source,
+                                                                 "solution: ")
+    check_boards(puzzles, solutions, source, starts)
     return puzzles, solutions
 
 
@@ -160,7 +159,7 @@ def _csv_fields(line: str, n: int, source) -> list[str]:
 
 
 def _to_boards(cells: list[str], starts: list[int], source, what: str) -> np.ndarray:
-    """Vectorised decoding of 81-character cell strings to (N, 81) int8, rules checked."""
+    """Vectorised decoding of 81-character cell strings to (N, 81) int8."""
     raw = "".join(cells).encode("ascii", "replace")  # one byte per character
     boards = _CELL_VALUE[np.frombuffer(raw, np.uint8)].reshape(len(cells), N_CELLS)
     bad = np.flatnonzero((boards < 0).any(axis=1))
@@ -169,25 +168,33 @@ def _to_boards(cells: list[str], starts: list[int], source, what: str) -> np.nda
         i = int(np.argmax(boards[k] < 0))
         raise PuzzleError(f"{what}illegal character {cells[k][i]!r} at {cell_name(i)}",
                           starts[k], source)
-    bad = np.flatnonzero(has_conflict(boards))
-    if bad.size:
-        k = bad[0]
-        raise PuzzleError(what + _describe_conflict(boards[k], find_conflict(boards[k])),
-                          starts[k], source)
     return boards
 
 
-def _check_solutions(puzzles, solutions, starts, source) -> None:
-    """Solutions must be complete and keep every given of their puzzle."""
+def check_boards(puzzles: np.ndarray, solutions: np.ndarray | None = None,
+                 source: str | None = None, lines: list[int] | None = None) -> None:
+    """Raise PuzzleError for the first board breaking the rules, or a solution that is
+    incomplete or changes a given. Board k is named by `lines[k]`, else as 'board k'.
+    """
+    def fail(k: int, message: str):
+        if lines is None:
+            raise PuzzleError(f"board {k}: {message}", source=source)
+        raise PuzzleError(message, lines[k], source)
+
+    for what, boards in (("", puzzles), ("solution: ", solutions)):
+        if boards is not None:
+            for k in np.flatnonzero(has_conflict(boards))[:1]:
+                fail(k, what + _describe_conflict(find_conflict(boards[k])))
+    if solutions is None:
+        return
     incomplete = (solutions == EMPTY).any(axis=1)
     changed = (puzzles != EMPTY) & (puzzles != solutions)
     for k in np.flatnonzero(incomplete | changed.any(axis=1))[:1]:
         if incomplete[k]:
-            i = int(np.argmax(solutions[k] == EMPTY))
-            raise PuzzleError(f"solution leaves {cell_name(i)} empty", starts[k], source)
+            fail(k, f"solution leaves {cell_name(int(np.argmax(solutions[k] == EMPTY)))} empty")
         i = int(np.argmax(changed[k]))
-        raise PuzzleError(f"solution has {solutions[k, i]} at {cell_name(i)} "
-                          f"where the puzzle gives {puzzles[k, i]}", starts[k], source)
+        fail(k, f"solution has {solutions[k, i]} at {cell_name(i)} "
+                f"where the puzzle gives {puzzles[k, i]}")
 
 
 # ---------------------------------------------------------------- rules
@@ -232,7 +239,7 @@ def find_conflict(board: np.ndarray) -> tuple[int, int, int] | None:
     return min(pairs) if pairs else None
 
 
-def _describe_conflict(board, conflict) -> str:
+def _describe_conflict(conflict) -> str:
     i, j, digit = conflict
     return f"{cell_name(i)} and {cell_name(j)} both hold {digit}"
 
@@ -247,7 +254,7 @@ def check_board(board: np.ndarray) -> np.ndarray:
     board = board.astype(np.int8)
     conflict = find_conflict(board)
     if conflict:
-        raise PuzzleError(_describe_conflict(board, conflict))
+        raise PuzzleError(_describe_conflict(conflict))
     return board
 
 
@@ -269,9 +276,16 @@ def count_givens(boards: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- formatting
 
+def format_lines(boards: np.ndarray, empty: str = ".") -> list[str]:
+    """Each of the (B, 81) boards as one 81-character line, `empty` for empty cells."""
+    chars = np.frombuffer((empty + "123456789").encode("ascii"), np.uint8)
+    text = chars[np.asarray(boards, dtype=np.intp).reshape(-1, N_CELLS)].tobytes().decode("ascii")
+    return [text[k:k + N_CELLS] for k in range(0, len(text), N_CELLS)]
+
+
 def format_line(board: np.ndarray, empty: str = ".") -> str:
     """The board as one 81-character line, `empty` for empty cells."""
-    return "".join(str(v) if v else empty for v in np.asarray(board).tolist())
+    return format_lines(board, empty)[0]
 
 
 def format_grid(board: np.ndarray, puzzle: np.ndarray | None = None, color: bool = False) -> str:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import click
+from tqdm import tqdm
 
 from . import __version__
+from .data import check_output, save_dataset
+from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -26,3 +32,48 @@ def cli() -> None:
     Generate puzzles, train a model, solve puzzles with it, evaluate it, and write a
     report of what its attention heads learned.
     """
+
+
+@cli.command()
+@click.option("-n", "--count", type=click.IntRange(min=1), required=True,
+              help="How many puzzles to make.")
+@click.option("--givens", default="24-36", show_default=True,
+              help="Givens per puzzle: a number or a range LO-HI within 17-81 (below 22 is slow).")
+@click.option("--difficulty", type=click.Choice(DIFFICULTIES),
+              help="Keep only puzzles of this difficulty (see README).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Output file: .txt (puzzles), .csv (puzzle,solution) or .npz.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes to use; the result is the same for any number.")
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Seconds per puzzle before giving up.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def generate(count, givens, difficulty, seed, output, workers, time_budget, force) -> None:
+    """Generate puzzles with exactly one solution, and their solutions.
+
+    Each puzzle gets a number of givens drawn from the range and, if asked, a difficulty
+    measured by the exact solver. The format follows the extension of OUTPUT.
+
+    \b
+    Examples:
+      sudoku-tf generate -n 1000 --givens 24-36 --seed 1 -o train.npz
+      sudoku-tf generate -n 20 --givens 22-26 --difficulty hard -o hard.csv --workers 2
+      sudoku-tf generate -n 5 --givens 30 -o puzzles.txt
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", givens)
+    if not match:
+        raise InputError(f"--givens wants a number or a range such as 24-36, not {givens!r}")
+    lo = int(match[1])
+    try:
+        spec = PuzzleSpec((lo, int(match[2] or lo)), difficulty, time_budget)
+        check_output(output, force)
+    except (ValueError, FileExistsError) as err:
+        raise InputError(str(err)) from None
+    with tqdm(total=count, unit="puzzle", desc="generate", disable=None) as bar:
+        try:
+            puzzles, solutions = generate_puzzles(count, spec, seed, workers, bar.update)
+        except GenerationError as err:
+            raise click.ClickException(f"{err}; try more givens or a larger --time-budget") from None
+    save_dataset(output, puzzles, solutions, force)
+    click.echo(f"wrote {count} puzzles to {output}", err=True)

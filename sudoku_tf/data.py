@@ -1,0 +1,109 @@
+"""Dataset files of puzzles and solutions (.txt, .csv, .npz) and endless training batches.
+
+Parsing of puzzle text lives in `board`; this module picks the format by extension.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .board import N_CELLS, PuzzleError, check_boards, format_lines, read_boards
+from .generator import augment as augment_pairs
+
+FORMATS = (".txt", ".csv", ".npz")
+
+
+def load_dataset(path) -> tuple[np.ndarray, np.ndarray | None]:
+    """Puzzles (N, 81) int8 and solutions (N, 81) int8 or None, from .npz or any puzzle text."""
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        return read_boards(path)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            puzzles = _board_array(arrays, "puzzles", path)
+            solutions = _board_array(arrays, "solutions", path) if "solutions" in arrays else None
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        raise PuzzleError(f"not a readable .npz file ({err})", source=str(path)) from None
+    if solutions is not None and solutions.shape != puzzles.shape:
+        raise PuzzleError(f"'solutions' has shape {solutions.shape}, 'puzzles' {puzzles.shape}",
+                          source=str(path))
+    check_boards(puzzles, solutions, source=str(path))
+    return puzzles, solutions
+
+
+def _board_array(arrays, name: str, path: Path) -> np.ndarray:
+    """One (N, 81) integer array of cells 0..9 from an open .npz, as int8."""
+    if name not in arrays:
+        raise PuzzleError(f"no '{name}' array", source=str(path))
+    boards = arrays[name]
+    if boards.ndim != 2 or boards.shape[1] != N_CELLS or boards.dtype.kind not in "iu":
+        raise PuzzleError(f"'{name}' must be an (N, 81) integer array, got {boards.dtype} "
+                          f"{boards.shape}", source=str(path))
+    if boards.size and (boards.min() < 0 or boards.max() > 9):
+        raise PuzzleError(f"'{name}' holds values outside 0-9", source=str(path))
+    return boards.astype(np.int8)
+
+
+def check_output(path, force: bool = False) -> Path:
+    """`path` if a dataset may be written there: a known extension, no file unless `force`."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"{path}: unknown extension {path.suffix!r}; use one of {', '.join(FORMATS)}")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass --force to replace it")
+    return path
+
+
+def save_dataset(path, puzzles: np.ndarray, solutions: np.ndarray | None = None,
+                 force: bool = False) -> Path:
+    """Write puzzles (and solutions) in the format of the extension, atomically.
+
+    .txt holds one 81-character puzzle per line (no solutions), .csv `puzzle,solution`,
+    .npz int8 arrays `puzzles` and `solutions`. The file appears complete or not at all.
+    """
+    path = check_output(path, force)
+    suffix = path.suffix.lower()
+    if suffix == ".csv" and solutions is None:
+        raise ValueError("a .csv dataset needs solutions")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as out:              # same folder, so os.replace is atomic
+            if suffix == ".npz":
+                arrays = {"puzzles": np.asarray(puzzles, np.int8)}
+                if solutions is not None:
+                    arrays["solutions"] = np.asarray(solutions, np.int8)
+                np.savez_compressed(out, **arrays)
+            elif suffix == ".csv":
+                rows = map(",".join, zip(format_lines(puzzles), format_lines(solutions)))
+                out.write(("puzzle,solution\n" + "".join(r + "\n" for r in rows)).encode())
+            else:
+                out.write("".join(line + "\n" for line in format_lines(puzzles)).encode())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def iterate_batches(puzzles: np.ndarray, solutions: np.ndarray, batch_size: int,
+                    rng: np.random.Generator, augment: bool = True):
+    """Endless (puzzles, solutions) batches of (batch_size, 81) int8 for training.
+
+    Samples are drawn without replacement, a fresh shuffle each pass over the data; with
+    `augment`, each batch gets a random Sudoku symmetry per sample.
+    """
+    n = len(puzzles)
+    if n == 0 or batch_size < 1:
+        raise ValueError("need at least one puzzle and a batch size of at least 1")
+    order = np.empty(0, dtype=np.intp)
+    while True:
+        while len(order) < batch_size:
+            order = np.concatenate([order, rng.permutation(n)])
+        take, order = order[:batch_size], order[batch_size:]
+        batch = puzzles[take], solutions[take]
+        yield augment_pairs(*batch, rng) if augment else batch

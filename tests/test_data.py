@@ -1,0 +1,84 @@
+"""Dataset files in every format, atomic writes, and training batches."""
+
+import numpy as np
+import pytest
+
+from sudoku_tf.board import PuzzleError, is_valid_solution
+from sudoku_tf.data import check_output, iterate_batches, load_dataset, save_dataset
+from sudoku_tf.generator import PuzzleSpec, generate_puzzles
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return generate_puzzles(12, PuzzleSpec((28, 40)), seed=5)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv", ".txt"])
+def test_datasets_round_trip_in_every_format(tmp_path, dataset, suffix):
+    puzzles, solutions = dataset
+    path = save_dataset(tmp_path / f"set{suffix}", puzzles, solutions)
+    loaded, loaded_solutions = load_dataset(path)
+    assert loaded.dtype == np.int8 and (loaded == puzzles).all()
+    if suffix == ".txt":
+        assert loaded_solutions is None
+    else:
+        assert (loaded_solutions == solutions).all()
+    assert [p.name for p in tmp_path.iterdir()] == [f"set{suffix}"]    # no temporary left
+
+
+def test_existing_file_is_kept_unless_forced(tmp_path, dataset):
+    path = tmp_path / "set.csv"
+    path.write_text("precious")
+    with pytest.raises(FileExistsError, match="--force"):
+        save_dataset(path, *dataset)
+    assert path.read_text() == "precious"
+    save_dataset(path, *dataset, force=True)
+    assert (load_dataset(path)[0] == dataset[0]).all()
+
+
+def test_failed_write_leaves_no_file(tmp_path, dataset):
+    with pytest.raises(ValueError, match="needs solutions"):
+        save_dataset(tmp_path / "set.csv", dataset[0])
+    with pytest.raises(ValueError, match="unknown extension '.json'"):
+        check_output(tmp_path / "set.json")
+    with pytest.raises(TypeError):
+        save_dataset(tmp_path / "set.npz", dataset[0], object())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_npz_contents_are_checked(tmp_path, dataset):
+    puzzles, solutions = dataset
+    bad = puzzles.copy()
+    bad[3, :2] = 7
+    cases = {
+        "no_puzzles.npz": ({"solutions": solutions}, "no 'puzzles' array"),
+        "shape.npz": ({"puzzles": puzzles[:, :80]}, r"must be an \(N, 81\) integer array"),
+        "floats.npz": ({"puzzles": puzzles.astype(float)}, "integer array"),
+        "range.npz": ({"puzzles": puzzles * 2}, "outside 0-9"),
+        "conflict.npz": ({"puzzles": bad}, "board 3: r1c1 and r1c2 both hold 7"),
+        "mismatch.npz": ({"puzzles": puzzles, "solutions": solutions[:3]}, "'solutions' has shape"),
+    }
+    for name, (arrays, message) in cases.items():
+        np.savez(tmp_path / name, **arrays)
+        with pytest.raises(PuzzleError, match=message):
+            load_dataset(tmp_path / name)
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(PuzzleError, match="junk.npz: not a readable .npz"):
+        load_dataset(tmp_path / "junk.npz")
+
+
+def test_batches_cover_the_data_and_stay_consistent(dataset):
+    puzzles, solutions = dataset
+    batches = iterate_batches(puzzles, solutions, 5, np.random.default_rng(0), augment=False)
+    seen = np.concatenate([next(batches)[0] for _ in range(12)])       # 60 = 5 passes
+    counts = {}
+    for p in seen:
+        counts[p.tobytes()] = counts.get(p.tobytes(), 0) + 1
+    assert sorted(counts.values()) == [5] * 12
+    augmented = iterate_batches(puzzles, solutions, 32, np.random.default_rng(0))
+    for _ in range(3):
+        p, s = next(augmented)
+        assert p.shape == s.shape == (32, 81) and p.dtype == np.int8
+        assert all(is_valid_solution(a, b) for a, b in zip(p, s))
+    with pytest.raises(ValueError):
+        next(iterate_batches(puzzles[:0], solutions[:0], 4, np.random.default_rng(0)))
