@@ -19,12 +19,15 @@ class LayerNorm(Module):
         self._cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        mu = x.mean(-1, keepdims=True)                             # (..., 1)
-        xc = x - mu
-        rstd = 1.0 / np.sqrt((xc * xc).mean(-1, keepdims=True) + x.dtype.type(self.eps))
-        xhat = xc * rstd                                           # (..., D)
+        d = x.shape[-1]
+        xhat = x - x.mean(-1, keepdims=True)                       # centred, (..., D)
+        var = np.einsum("...d,...d->...", xhat, xhat)[..., None] / d   # (..., 1), no temporary
+        rstd = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
+        xhat *= rstd                                               # now normalised
         self._cache = (xhat, rstd)
-        return xhat * self.gamma.value + self.beta.value
+        y = xhat * self.gamma.value
+        y += self.beta.value
+        return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         xhat, rstd = self._require_cache()
@@ -33,6 +36,10 @@ class LayerNorm(Module):
         self.gamma.grad += np.einsum("nd,nd->d", dy2, xhat2)
         self.beta.grad += dy2.sum(0)
         g = dy * self.gamma.value                                  # grad wrt xhat
-        # the mean and the variance both depend on every x: two correction terms
-        return rstd * (g - g.mean(-1, keepdims=True)
-                       - xhat * (g * xhat).mean(-1, keepdims=True))
+        # the mean and the variance both depend on every x: two correction terms,
+        # dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), built in place in g
+        g_xhat = np.einsum("...d,...d->...", g, xhat)[..., None] / d   # (..., 1)
+        g -= g.mean(-1, keepdims=True)
+        g -= xhat * g_xhat
+        g *= rstd
+        return g

@@ -58,15 +58,21 @@ class TransformerBlock(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if self.norm == "pre":
-            h = x + self.attn.forward(self.ln1.forward(x))
-            return h + self.ffn.forward(self.ln2.forward(h))
+            h = self.attn.forward(self.ln1.forward(x))
+            h += x                                                 # residuals add in place
+            y = self.ffn.forward(self.ln2.forward(h))
+            y += h
+            return y
         h = self.ln1.forward(x + self.attn.forward(x))
         return self.ln2.forward(h + self.ffn.forward(h))
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         if self.norm == "pre":
-            dh = dy + self.ln2.backward(self.ffn.backward(dy))
-            return dh + self.ln1.backward(self.attn.backward(dh))
+            dh = self.ln2.backward(self.ffn.backward(dy))
+            dh += dy
+            dx = self.ln1.backward(self.attn.backward(dh))
+            dx += dh
+            return dx
         dsum = self.ln2.backward(dy)                               # grad of h + ffn(h)
         dh = dsum + self.ffn.backward(dsum)
         dsum = self.ln1.backward(dh)                               # grad of x + attn(x)
