@@ -112,9 +112,9 @@ def _split_text(lines, source):
             cells.append(row)
             starts.append(n)
         else:
-            expected = f"row {len(grid) + 1} of the grid from line {grid[0][0]}" if grid else "a puzzle"
+            where = f" (row {len(grid) + 1} of the grid from line {grid[0][0]})" if grid else ""
             raise PuzzleError(f"expected 81 cells for a puzzle or 9 for a grid row, "
-                              f"found {len(row)} (reading {expected})", n, source)
+                              f"found {len(row)}{where}", n, source)
     if grid:
         raise PuzzleError(f"grid ends after {len(grid)} of 9 rows", grid[0][0], source)
     return cells, starts
@@ -245,7 +245,7 @@ def _describe_conflict(conflict) -> str:
 
 
 def check_board(board: np.ndarray) -> np.ndarray:
-    """Return `board` as (81,) int8 if it is a legal (possibly partial) board, else raise PuzzleError."""
+    """`board` as (81,) int8 if it is a legal, possibly partial, board; else PuzzleError."""
     board = np.asarray(board)
     if board.shape != (N_CELLS,):
         raise PuzzleError(f"a board has 81 cells, got shape {board.shape}")

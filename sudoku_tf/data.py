@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,8 @@ def load_dataset(path) -> tuple[np.ndarray, np.ndarray | None]:
         with np.load(path, allow_pickle=False) as arrays:
             puzzles = _board_array(arrays, "puzzles", path)
             solutions = _board_array(arrays, "solutions", path) if "solutions" in arrays else None
-    except (OSError, ValueError, zipfile.BadZipFile) as err:
+    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile,
+            zlib.error) as err:
         raise PuzzleError(f"not a readable .npz file ({err})", source=str(path)) from None
     if solutions is not None and solutions.shape != puzzles.shape:
         raise PuzzleError(f"'solutions' has shape {solutions.shape}, 'puzzles' {puzzles.shape}",
@@ -53,7 +55,8 @@ def check_output(path, force: bool = False) -> Path:
     """`path` if a dataset may be written there: a known extension, no file unless `force`."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise ValueError(f"{path}: unknown extension {path.suffix!r}; use one of {', '.join(FORMATS)}")
+        raise ValueError(f"{path}: unknown extension {path.suffix!r}; "
+                         f"use one of {', '.join(FORMATS)}")
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it")
     return path

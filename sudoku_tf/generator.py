@@ -148,17 +148,19 @@ def generate_one(spec: PuzzleSpec, seed: np.random.SeedSequence) -> tuple[np.nda
                                   f"within the time budget")
 
 
-def generate_puzzles(n: int, spec: PuzzleSpec, seed: int = 0, workers: int = 1,
-                     progress=None) -> tuple[np.ndarray, np.ndarray]:
+def generate_puzzles(n: int, spec: PuzzleSpec | list[PuzzleSpec], seed: int = 0,
+                     workers: int = 1, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """`n` puzzles and their solutions, (n, 81) int8 each, identical for any `workers`.
 
-    Puzzle k comes from the k-th child of SeedSequence(seed). `progress(k)` is called
-    after each puzzle, e.g. a tqdm bar's `update`.
+    Given a list of specs, puzzle k follows spec k mod len (e.g. one per difficulty for
+    a balanced set). Puzzle k comes from the k-th child of SeedSequence(seed);
+    `progress(1)` is called after each puzzle, e.g. a tqdm bar's `update`.
     """
+    specs = [spec] if isinstance(spec, PuzzleSpec) else list(spec)
     seeds = np.random.SeedSequence(seed).spawn(n)
     puzzles = np.zeros((n, N_CELLS), dtype=np.int8)
     solutions = np.zeros((n, N_CELLS), dtype=np.int8)
-    jobs = [(spec, s) for s in seeds]
+    jobs = [(specs[k % len(specs)], s) for k, s in enumerate(seeds)]
     if workers > 1 and n > 1:
         with multiprocessing.get_context("spawn").Pool(workers) as pool:
             _collect(pool.imap(_generate_job, jobs), puzzles, solutions, progress)
@@ -216,5 +218,5 @@ def _permutations(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
 def _line_order(rng, n: int, within: bool, blocks: bool) -> np.ndarray:
     """(n, 9) new order of 9 lines: blocks of three permuted, lines permuted inside blocks."""
     block = _permutations(rng, n, 3) if blocks else np.tile(np.arange(3), (n, 1))
-    inner = _permutations(rng, n * 3, 3).reshape(n, 3, 3) if within else np.tile(np.arange(3), (n, 3, 1))
-    return (block[:, :, None] * 3 + inner).reshape(n, 9)
+    inner = _permutations(rng, n * 3, 3) if within else np.tile(np.arange(3), (n * 3, 1))
+    return (block[:, :, None] * 3 + inner.reshape(n, 3, 3)).reshape(n, 9)

@@ -188,3 +188,62 @@ def test_json_describes_the_board(pair):
     assert format_json(puzzle).startswith('{"line": "53..7')
     described = board_to_dict(puzzle)
     assert described["givens"] == 30 and described["rows"][0] == [5, 3, 0, 0, 7, 0, 0, 0, 0]
+
+
+def _mutate(text: str, rng: np.random.Generator) -> str:
+    """One random edit: delete, insert, replace, duplicate or cut at a random place."""
+    noise = ["\x00", "#", ",", '"', "\r", "\n", "|", "-", "0", "5", "é", "\u2028", "\ufeff",
+             "\ud800", "１", " ", "\t", "puzzle", "quizzes,solutions\n", "." * 81, "9" * 9 + "\n"]
+    k = int(rng.integers(0, len(text) + 1))
+    edit = rng.integers(6)
+    if edit == 0:
+        return text[:k] + text[k + int(rng.integers(1, 10)):]
+    if edit == 1:
+        return text[:k] + str(rng.choice(noise)) + text[k:]
+    if edit == 2:
+        return text[:k] + chr(int(rng.integers(0, 0x3000))) + text[k + 1:]
+    if edit == 3:
+        return text[:k] + text[k:k + int(rng.integers(1, 200))] * int(rng.integers(2, 5)) + text[k:]
+    if edit == 4:
+        return text[:k]
+    return text[:k] + text[k:].upper()
+
+
+def _fuzz_texts(rng: np.random.Generator, count: int):
+    """Random and mutated puzzle texts in every format, plus raw noise and huge lines."""
+    seeds = [PUZZLE, "\n".join([PUZZLE, SOLUTION, PUZZLE.replace(".", "0")]),
+             format_grid(parse_board(PUZZLE)), format_grid(parse_board(SOLUTION)),
+             f"puzzle,solution\n{PUZZLE},{SOLUTION}\n{PUZZLE},{SOLUTION}",
+             f'quizzes,solutions\n"{PUZZLE.replace(".", "0")}",{SOLUTION}',
+             f"id,puzzle\n1,{PUZZLE}", "# comment\n\n" + PUZZLE + "  # note"]
+    for k in range(count):
+        kind = k % 10
+        if kind == 0:
+            yield bytes(rng.integers(0, 256, int(rng.integers(0, 300)), dtype=np.uint8)).decode(
+                "utf-8", "replace" if k % 20 else "surrogateescape")
+        elif kind == 1:
+            yield "".join(rng.choice(list("123456789.0|-+ \n#,"), int(rng.integers(0, 400))))
+        elif kind == 2:
+            yield str(rng.choice(list("0123456789."))) * int(rng.integers(1, 200_000))
+        else:
+            text = str(rng.choice(seeds))
+            for _ in range(int(rng.integers(1, 4))):
+                text = _mutate(text, rng)
+            yield text
+
+
+def test_fuzzed_text_parses_to_valid_boards_or_raises_puzzle_error():
+    rng = np.random.default_rng(1234)
+    parsed = 0
+    for text in _fuzz_texts(rng, 3000):
+        try:
+            puzzles, solutions = parse_boards(text, source="fuzz")
+        except PuzzleError as err:
+            assert str(err).startswith("fuzz")
+            continue
+        parsed += 1
+        assert puzzles.dtype == np.int8 and puzzles.ndim == 2 and puzzles.shape[1] == 81
+        assert ((puzzles >= 0) & (puzzles <= 9)).all() and not has_conflict(puzzles).any()
+        if solutions is not None:
+            assert all(is_valid_solution(p, s) for p, s in zip(puzzles, solutions))
+    assert 100 < parsed < 2900                          # both outcomes really happen

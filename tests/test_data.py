@@ -82,3 +82,33 @@ def test_batches_cover_the_data_and_stay_consistent(dataset):
         assert all(is_valid_solution(a, b) for a, b in zip(p, s))
     with pytest.raises(ValueError):
         next(iterate_batches(puzzles[:0], solutions[:0], 4, np.random.default_rng(0)))
+
+
+def test_fuzzed_files_load_or_raise_puzzle_error(tmp_path, dataset):
+    puzzles, solutions = dataset
+    originals = {suffix: save_dataset(tmp_path / f"set{suffix}", puzzles, solutions).read_bytes()
+                 for suffix in (".npz", ".csv", ".txt")}
+    rng = np.random.default_rng(99)
+    outcomes = set()
+    for k in range(300):
+        suffix = (".npz", ".csv", ".txt")[k % 3]
+        data = bytearray(originals[suffix])
+        for _ in range(int(rng.integers(1, 4))):        # flip, cut, splice or blank bytes
+            at, edit = int(rng.integers(len(data))), rng.integers(4)
+            if edit == 0:
+                data[at] = int(rng.integers(256))
+            elif edit == 1:
+                del data[at:at + int(rng.integers(1, 500))]
+            elif edit == 2:
+                data[at:at] = bytes(rng.integers(0, 256, 20, dtype=np.uint8))
+            elif chr(data[at]) in "123456789":
+                data[at] = ord(".")
+        path = tmp_path / f"fuzz{k}{suffix}"
+        path.write_bytes(bytes(data))
+        try:
+            loaded, _ = load_dataset(path)
+            assert loaded.dtype == np.int8 and loaded.shape[1] == 81
+            outcomes.add("loaded")
+        except PuzzleError:
+            outcomes.add("refused")
+    assert outcomes == {"loaded", "refused"}
