@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -22,6 +23,14 @@ class InputError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def _parse_range(text: str, option: str) -> tuple[int, int]:
+    """'24-36' -> (24, 36); '30' -> (30, 30)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not match:
+        raise InputError(f"{option} wants a number or a range such as 24-36, not {text!r}")
+    return int(match[1]), int(match[2] or match[1])
 
 
 @click.group(context_settings=CONTEXT)
@@ -63,11 +72,7 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
       sudoku-tf generate -n 20 --givens 22-30 --difficulty hard -o hard.csv --workers 2
       sudoku-tf generate -n 8 --givens 22-40 --difficulty easy --difficulty expert -o mixed.txt
     """
-    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", givens)
-    if not match:
-        raise InputError(f"--givens wants a number or a range such as 24-36, not {givens!r}")
-    lo = int(match[1])
-    hi = int(match[2] or lo)
+    lo, hi = _parse_range(givens, "--givens")
     try:
         specs = [PuzzleSpec((lo, hi), d, time_budget) for d in difficulty or [None]]
         check_output(output, force)
@@ -81,3 +86,99 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
                 f"{err}; try a wider --givens range or a larger --time-budget") from None
     save_dataset(output, puzzles, solutions, force)
     click.echo(f"wrote {count} puzzles to {output}", err=True)
+
+
+# ------------------------------------------------------------------ train
+
+_SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops")
+
+
+@cli.command()
+@click.option("--data", "data", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Dataset file(s) with solutions (.csv/.npz); repeatable. Default: a generated pool.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A run.json of settings; flags given here override it.")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 20000]")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Boards per step.  [default: 64]")
+@click.option("--d-model", type=int, help="Model width.  [default: 128]")
+@click.option("--heads", "n_heads", type=int, help="Attention heads.  [default: 8]")
+@click.option("--d-ff", type=int, help="Feed-forward width.  [default: 256]")
+@click.option("--blocks", "n_blocks", type=int, help="Transformer blocks.  [default: 4]")
+@click.option("--loops", "n_loops", type=int,
+              help="Passes over the blocks with shared weights, a loss after each.  [default: 2]")
+@click.option("--norm", type=click.Choice(["pre", "post"]), help="LayerNorm placement.  [default: pre]")
+@click.option("--positions", type=click.Choice(["learned", "rcb", "learned+rcb"]),
+              help="Position embeddings: per cell, row+column+box, or both.  [default: rcb]")
+@click.option("--lr", type=float, help="Peak learning rate.  [default: 0.001]")
+@click.option("--warmup", type=int, help="Linear warmup steps.  [default: 500]")
+@click.option("--weight-decay", type=float, help="AdamW weight decay.  [default: 0.01]")
+@click.option("--clip", type=float, help="Global gradient-norm clip (0: off).  [default: 1.0]")
+@click.option("--givens", help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.  [default: 17-60]")
+@click.option("--curriculum", type=int, help="Steps over which the fewest givens falls from HI to LO.  [default: 0]")
+@click.option("--eval-every", type=click.IntRange(min=1), help="Steps between evaluations.  [default: 500]")
+@click.option("--eval-data", type=click.Path(dir_okay=False, path_type=Path),
+              help="Held-out puzzles; default: a generated set from another seed.")
+@click.option("--eval-size", type=click.IntRange(min=1), help="Evaluation puzzles.  [default: 512]")
+@click.option("--patience", type=click.IntRange(min=1), help="Stop after this many evaluations without a better solve rate.")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Wall-clock budget.")
+@click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Minutes between checkpoints.  [default: 5]")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Best model file; NAME.ckpt.npz and NAME.log.jsonl go beside it.  [default: models/model.npz]")
+@click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
+              help="Continue from this checkpoint (flags may extend --steps or --max-minutes).")
+@click.option("--seed", type=int, help="Random seed.  [default: 0]")
+@click.option("-q", "--quiet", is_flag=True, help="No summary, bar or evaluation lines.")
+@click.pass_context
+def train(ctx, config_file, resume, quiet, **options) -> None:
+    """Train a Sudoku Transformer and save the best model.
+
+    Boards are masked puzzles (0 = empty); the loss is cross-entropy on empty cells.
+    Every --eval-every steps the model is scored on a held-out set (cell accuracy and
+    full solves under iterative decoding) and the best so far is written to --out.
+    Checkpoints go beside it every few minutes and on Ctrl-C.
+
+    \b
+    Examples:
+      sudoku-tf train --steps 2000 --d-model 64 --heads 4 --out models/small.npz
+      sudoku-tf train --data train.npz --eval-data data/eval1000.csv --max-minutes 60
+      sudoku-tf train --resume models/small.ckpt.npz --steps 4000
+    """
+    from .train import TrainConfig, Trainer, TrainingStopped
+
+    given = {k: v for k, v in options.items()
+             if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    if "givens" in given:
+        given["givens"] = _parse_range(given["givens"], "--givens")
+    for key in ("data", "eval_data", "out"):
+        if key in given:
+            given[key] = [str(p) for p in given[key]] if key == "data" else str(given[key])
+    missing = [p for p in [*given.get("data", []), given.get("eval_data")] if p and not Path(p).is_file()]
+    if missing:
+        raise InputError(f"{missing[0]}: no such data file")
+    try:
+        if resume:
+            changed = sorted(set(given) & set(_SHAPE_FLAGS))
+            if changed:
+                raise InputError(f"cannot change the model shape ({', '.join(changed)}) when resuming")
+            trainer = Trainer.resume(resume, given, quiet=quiet)
+        else:
+            settings = _read_config(config_file) if config_file else {}
+            trainer = Trainer(TrainConfig.from_json({**settings, **given}), quiet=quiet)
+    except (ValueError, OSError) as err:
+        raise InputError(str(err)) from None
+    try:
+        trainer.run()
+    except TrainingStopped as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"best model: {trainer.cfg.out}", err=True)
+
+
+def _read_config(path: Path) -> dict:
+    try:
+        settings = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(f"{path}: not a readable JSON config ({err})") from None
+    if not isinstance(settings, dict):
+        raise InputError(f"{path}: a config is a JSON object of settings")
+    return settings

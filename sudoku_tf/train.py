@@ -1,0 +1,361 @@
+"""Training a NetworkTransformer on Sudoku: the run's config, batches of masked boards,
+and the loop with evaluation, checkpoints, resume and the guards a long run needs.
+
+Nothing here parses command-line options; `cli.train` fills a `TrainConfig`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .board import BOX, COL, EMPTY, ROW
+from .data import load_dataset
+from .decode import evaluate
+from .generator import augment
+from .nn import (AdamW, NetworkTransformer, extra_arrays, load_with_meta, make_optimizer, save,
+                 warmup_cosine)
+from .pool import PuzzlePool
+
+POSITIONS = ("learned", "rcb", "learned+rcb")
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a training run; defaults are the shipped model's recipe."""
+
+    # model
+    d_model: int = 128
+    n_heads: int = 8
+    d_ff: int = 256
+    n_blocks: int = 4
+    norm: str = "pre"
+    positions: str = "rcb"         # learned per cell, row+column+box tables, or both
+    n_loops: int = 2               # weight-tied passes over the blocks, a loss after each
+    # optimisation
+    steps: int = 20000
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup: int = 500
+    weight_decay: float = 0.01
+    clip: float = 1.0
+    # data: files, or a generated pool of unique puzzles when none are given
+    data: list[str] = field(default_factory=list)
+    givens: tuple[int, int] = (17, 60)   # pool puzzles are cut toward lo; boards revealed up to hi
+    curriculum: int = 0            # steps over which the fewest givens falls from hi to lo
+    # evaluation and bookkeeping
+    eval_data: str | None = None
+    eval_size: int = 512
+    eval_every: int = 500
+    patience: int | None = None    # evals without a better solve rate before stopping
+    max_minutes: float | None = None
+    checkpoint_minutes: float = 5.0
+    out: str = "models/model.npz"
+    seed: int = 0
+
+    def __post_init__(self):
+        self.givens = tuple(int(g) for g in self.givens)
+        self.data = [str(p) for p in self.data]
+        checks = [
+            (self.d_model > 0 and self.n_heads > 0, "d_model and heads must be positive"),
+            (self.n_heads > 0 and self.d_model % self.n_heads == 0,
+             f"d_model ({self.d_model}) must be divisible by heads ({self.n_heads})"),
+            (self.d_ff > 0 and self.n_blocks > 0 and self.n_loops > 0,
+             "d_ff, blocks and loops must be positive"),
+            (self.norm in ("pre", "post"), f"norm must be pre or post, not {self.norm!r}"),
+            (self.positions in POSITIONS, f"positions must be one of {', '.join(POSITIONS)}"),
+            (self.steps > 0 and self.batch_size > 0, "steps and batch size must be positive"),
+            (self.lr > 0 and self.warmup >= 0 and self.clip >= 0 and self.weight_decay >= 0,
+             "lr must be positive; warmup, clip and weight decay non-negative"),
+            (len(self.givens) == 2 and 17 <= self.givens[0] <= self.givens[1] <= 81,
+             f"givens must be a range within 17-81, got {self.givens}"),
+            (self.eval_every > 0 and self.eval_size > 0, "eval every/size must be positive"),
+            (self.patience is None or self.patience > 0, "patience must be positive"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["givens"] = list(self.givens)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+def build_model(cfg: TrainConfig) -> NetworkTransformer:
+    """The Sudoku NetworkTransformer described by cfg: 81 tokens, digits 0-9 in, 9 classes out."""
+    groups = {"learned": None, "rcb": [ROW, COL, BOX],
+              "learned+rcb": [np.arange(81), ROW, COL, BOX]}[cfg.positions]
+    return NetworkTransformer(
+        seq_len=81, vocab_size=10, d_model=cfg.d_model, n_heads=cfg.n_heads, d_ff=cfg.d_ff,
+        n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.n_loops,
+        positions=None if groups is None else [g.tolist() for g in groups],
+        lr=cfg.lr, clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
+
+
+def _optimizer(cfg: TrainConfig) -> AdamW:
+    return AdamW(lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def reveal(puzzles: np.ndarray, solutions: np.ndarray, lo: int, hi: int,
+           rng: np.random.Generator) -> np.ndarray:
+    """Fills random empty cells from the solution so each board has U[lo, hi] givens.
+
+    A board already holding more than the drawn number is left alone. Revealing keeps
+    the solution unique and yields exactly the boards that iterative decoding meets.
+    """
+    n = len(puzzles)
+    have = (puzzles != EMPTY).sum(1)                                # (B,)
+    want = np.maximum(rng.integers(lo, hi + 1, n), have)
+    # rank the empty cells in random order; reveal the first (want - have) of them
+    keys = np.where(puzzles == EMPTY, rng.random(puzzles.shape), np.inf)
+    rank = keys.argsort(1).argsort(1)                               # (B, 81)
+    show = (rank < (want - have)[:, None]) & (puzzles == EMPTY)
+    return np.where(show, solutions, puzzles).astype(np.int8)
+
+
+def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng):
+    """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool."""
+    index = rng.integers(0, len(puzzles), size)
+    p, s = augment(puzzles[index], solutions[index], rng)
+    p = reveal(p, s, lo, hi, rng)
+    return p, s.astype(np.int64) - 1, p == EMPTY
+
+
+def curriculum_low(cfg: TrainConfig, step: int) -> int:
+    """The fewest givens a training board may have at this step."""
+    lo, hi = cfg.givens
+    if cfg.curriculum <= 0 or step >= cfg.curriculum:
+        return lo
+    return round(hi - (hi - lo) * step / cfg.curriculum)
+
+
+# ------------------------------------------------------------------ the loop
+
+
+class TrainingStopped(RuntimeError):
+    """Training cannot go on (e.g. the loss diverged twice); the message says why."""
+
+
+@dataclass
+class TrainState:
+    """What a checkpoint must hold beside the model to resume bit for bit."""
+
+    step: int = 0
+    best: float = -1.0             # best eval solve rate so far
+    bad_evals: int = 0             # evals since the best
+    lr_scale: float = 1.0          # halved once by the divergence guard
+    diverged: int = 0
+    elapsed: float = 0.0           # seconds of training before this process
+
+
+def checkpoint_path(cfg: TrainConfig) -> Path:
+    out = Path(cfg.out)
+    return out.with_name(out.stem + ".ckpt.npz")
+
+
+def log_path(cfg: TrainConfig) -> Path:
+    out = Path(cfg.out)
+    return out.with_name(out.stem + ".log.jsonl")
+
+
+class Trainer:
+    """Runs one training: `Trainer(cfg).run()`, or `Trainer.resume(path).run()`."""
+
+    def __init__(self, cfg: TrainConfig, echo=None, quiet: bool = False):
+        self.cfg = cfg
+        self.echo = echo or (lambda msg: print(msg, file=sys.stderr))
+        self.quiet = quiet
+        self.model = build_model(cfg)
+        self.state = TrainState()
+        self.rng = np.random.default_rng([cfg.seed, 1])
+        self.train_set = self._training_data()
+        self.eval_set = self._eval_data()
+        self._remember_good()                                        # last good weights, in memory
+
+    @classmethod
+    def resume(cls, path, overrides: dict | None = None, **kw) -> "Trainer":
+        """A trainer continuing the checkpoint at path (overrides e.g. steps, max_minutes)."""
+        model, meta = load_with_meta(path)
+        if "train" not in meta:
+            raise ValueError(f"{path}: a model file, not a training checkpoint")
+        cfg = TrainConfig.from_json({**meta["train"]["config"], **(overrides or {})})
+        trainer = cls(cfg, **kw)
+        trainer.model = model
+        model.optimizer = make_optimizer(_optimizer(cfg), model.params())
+        extras = extra_arrays(path)
+        model.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
+        model.steps = int(meta["train"]["state"]["step"])
+        trainer.state = TrainState(**meta["train"]["state"])
+        trainer.rng.bit_generator.state = meta["train"]["rng"]
+        if isinstance(trainer.train_set, PuzzlePool):
+            trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])
+        trainer._remember_good()
+        return trainer
+
+    # ---- data
+
+    def _training_data(self):
+        cfg = self.cfg
+        if not cfg.data:
+            return PuzzlePool(lo=cfg.givens[0], seed=cfg.seed)
+        loaded = [load_dataset(p) for p in cfg.data]
+        missing = [p for p, (_, s) in zip(cfg.data, loaded) if s is None]
+        if missing:
+            raise ValueError(f"{missing[0]}: training data needs solutions (CSV or .npz)")
+        return (np.concatenate([p for p, _ in loaded]), np.concatenate([s for _, s in loaded]))
+
+    def _eval_data(self):
+        """A fixed held-out set: the eval file, or pool-style puzzles from another seed."""
+        cfg = self.cfg
+        if cfg.eval_data:
+            puzzles, solutions = load_dataset(cfg.eval_data)
+            if solutions is None:
+                from .solver import solve
+                solutions = np.array([solve(p) for p in puzzles], np.int8)
+            return puzzles[:cfg.eval_size], solutions[:cfg.eval_size]
+        rng = np.random.default_rng([cfg.seed, 2])
+        pool = PuzzlePool(lo=cfg.givens[0], seed=cfg.seed + 10_000)
+        puzzles, solutions = pool.take(cfg.eval_size)
+        return reveal(puzzles, solutions, cfg.givens[0], min(cfg.givens[1], 45), rng), solutions
+
+    def _batch(self):
+        cfg = self.cfg
+        lo = curriculum_low(cfg, self.state.step)
+        if isinstance(self.train_set, PuzzlePool):
+            puzzles, solutions = self.train_set.available(self.state.step)
+        else:
+            puzzles, solutions = self.train_set
+        return make_batch(puzzles, solutions, cfg.batch_size, lo, cfg.givens[1], self.rng)
+
+    # ---- the loop
+
+    def run(self) -> dict:
+        """Trains until steps, the time budget, early stopping or Ctrl-C; returns the last eval."""
+        cfg = self.cfg
+        Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
+        if self.state.step == 0:
+            self._log({"config": cfg.to_json(), "params": self.model.n_params()})
+            if not self.quiet:
+                self.echo(self.model.summary())
+        started = time.monotonic() - self.state.elapsed
+        last_ckpt = time.monotonic()
+        interrupted = []
+        previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+        bar = tqdm(total=cfg.steps, initial=self.state.step, unit="step", desc="train",
+                   disable=True if self.quiet else None, dynamic_ncols=True)
+        last = {}
+        try:
+            while self.state.step < cfg.steps and not interrupted:
+                t0 = time.monotonic()
+                loss = self._step()
+                self.state.step += 1
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss:.3f}", puz_s=f"{cfg.batch_size / (time.monotonic() - t0):.0f}",
+                                refresh=False)
+                self.state.elapsed = time.monotonic() - started
+                if self.state.step % cfg.eval_every == 0 or self.state.step == cfg.steps:
+                    last = self._evaluate(loss)
+                    if cfg.patience and self.state.bad_evals >= cfg.patience:
+                        self.echo(f"early stop: no better solve rate in {cfg.patience} evaluations")
+                        break
+                if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
+                    self.save_checkpoint()
+                    last_ckpt = time.monotonic()
+                if cfg.max_minutes and self.state.elapsed > cfg.max_minutes * 60:
+                    self.echo(f"time budget of {cfg.max_minutes} minutes reached at step {self.state.step}")
+                    break
+        finally:
+            bar.close()
+            signal.signal(signal.SIGINT, previous)
+            self.save_checkpoint()
+        if interrupted:
+            self.echo(f"interrupted at step {self.state.step}; resume with --resume {checkpoint_path(cfg)}")
+        if self.state.best < 0:                                      # never evaluated: keep the last
+            self._save_model()
+        return last
+
+    def _step(self) -> float:
+        """One optimizer step; on a non-finite loss, rolls back and halves the LR once."""
+        cfg = self.cfg
+        tokens, targets, mask = self._batch()
+        lr = warmup_cosine(self.state.step, cfg.lr, cfg.warmup, cfg.steps) * self.state.lr_scale
+        loss = self.model.train(tokens, targets, lr=lr, mask=mask)
+        if math.isfinite(loss):
+            return loss
+        self.state.diverged += 1
+        if self.state.diverged > 1:
+            raise TrainingStopped(
+                f"loss became {loss} at step {self.state.step} again after lowering the learning "
+                f"rate; try a smaller --lr, more --warmup or a tighter --clip")
+        self.echo(f"loss became {loss} at step {self.state.step}: rolled back to the last "
+                  f"checkpoint and halved the learning rate")
+        self._restore_good()
+        self.state.lr_scale *= 0.5
+        return float("nan")
+
+    def _evaluate(self, loss: float) -> dict:
+        puzzles, solutions = self.eval_set
+        metrics = evaluate(self.model, puzzles, solutions)
+        record = {"step": self.state.step, "loss": loss, **metrics,
+                  "minutes": round(self.state.elapsed / 60, 2), "lr_scale": self.state.lr_scale}
+        self._log(record)
+        better = metrics["solve_rate"] > self.state.best
+        if better:
+            self.state.best, self.state.bad_evals = metrics["solve_rate"], 0
+            self._save_model()
+        else:
+            self.state.bad_evals += 1
+        if not self.quiet:
+            tqdm.write(f"step {self.state.step}: loss {loss:.4f}  cell accuracy "
+                       f"{metrics['cell_accuracy']:.4f}  solved {metrics['solve_rate']:.3f}"
+                       + ("  (best, saved)" if better else ""), file=sys.stderr)
+        return record
+
+    # ---- files
+
+    def _meta(self) -> dict:
+        return {"train": {"config": self.cfg.to_json(), "state": asdict(self.state),
+                          "rng": self.rng.bit_generator.state}}
+
+    def _save_model(self) -> None:
+        save(self.model, self.cfg.out, meta=self._meta())
+
+    def save_checkpoint(self) -> None:
+        """Model, optimizer state, step, RNG and config in one file, written atomically."""
+        extras = {f"opt/{k}": v for k, v in self.model.optimizer.state_arrays().items()}
+        if isinstance(self.train_set, PuzzlePool):
+            puzzles, solutions = self.train_set.available(self.state.step)
+            extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions})
+        save(self.model, checkpoint_path(self.cfg), meta=self._meta(), extra_arrays=extras)
+        self._remember_good()
+
+    def _remember_good(self) -> None:
+        self._good = ([p.value.copy() for p in self.model.params()],
+                      {k: v.copy() for k, v in self.model.optimizer.state_arrays().items()})
+
+    def _restore_good(self) -> None:
+        values, opt_state = self._good
+        for p, v in zip(self.model.params(), values):
+            p.value[...] = v
+        self.model.optimizer.load_state_arrays(opt_state)
+
+    def _log(self, record: dict) -> None:
+        with open(log_path(self.cfg), "a") as f:
+            f.write(json.dumps(record) + "\n")

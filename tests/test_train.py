@@ -1,0 +1,175 @@
+"""Training: a small model really learns, resume is exact, files are never half-written,
+and bad options are refused with one line."""
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sudoku_tf.cli import cli
+from sudoku_tf.data import save_dataset
+from sudoku_tf.decode import evaluate
+from sudoku_tf.generator import PuzzleSpec, generate_puzzles
+from sudoku_tf.nn import load, load_with_meta
+from sudoku_tf.pool import PuzzlePool
+from sudoku_tf.solver import count_solutions
+from sudoku_tf.train import TrainConfig, Trainer, TrainingStopped, checkpoint_path, reveal
+
+TINY = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2, batch_size=8,
+            eval_size=8, warmup=2)
+
+
+@pytest.fixture(scope="module")
+def easy_file(tmp_path_factory):
+    puzzles, solutions = generate_puzzles(120, PuzzleSpec((40, 50)), seed=3)
+    path = tmp_path_factory.mktemp("data") / "easy.npz"
+    save_dataset(path, puzzles, solutions)
+    return str(path)
+
+
+def _config(tmp_path, data, **kw):
+    return TrainConfig(**{**TINY, "data": [data], "eval_data": data, "out": str(tmp_path / "m.npz"),
+                          **kw})
+
+
+def test_reveal_fills_from_the_solution_up_to_the_drawn_givens():
+    puzzles, solutions = generate_puzzles(4, PuzzleSpec((30, 30)), seed=1)
+    boards = reveal(puzzles, solutions, 50, 50, np.random.default_rng(0))
+    assert ((boards != 0).sum(1) == 50).all()
+    assert ((boards == 0) | (boards == solutions)).all()
+    assert (boards[puzzles != 0] == puzzles[puzzles != 0]).all()
+
+
+def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
+    cfg = _config(tmp_path, easy_file, d_model=32, n_heads=4, d_ff=64, n_blocks=2, n_loops=1,
+                  steps=300, batch_size=32, lr=3e-3, warmup=20, givens=(50, 70), eval_every=300)
+    trainer = Trainer(cfg, quiet=True)
+    first = trainer.model.loss(*trainer._batch())
+    trainer.run()
+    puzzles, solutions = generate_puzzles(64, PuzzleSpec((40, 50)), seed=99)
+    held_out = reveal(puzzles, solutions, 55, 65, np.random.default_rng(1))
+    metrics = evaluate(trainer.model, held_out, solutions)
+    assert trainer.model.loss(*trainer._batch()) < first - 0.5
+    assert metrics["cell_accuracy"] > 0.3        # chance is 1/9; measured about 0.5
+
+
+def test_resume_after_ctrl_c_gives_the_same_parameters_as_an_uninterrupted_run(
+        tmp_path, easy_file, monkeypatch):
+    straight = Trainer(_config(tmp_path / "a", easy_file, steps=12, eval_every=5), quiet=True)
+    straight.run()
+    first = Trainer(_config(tmp_path / "b", easy_file, steps=12, eval_every=5), quiet=True)
+    real_step = first._step
+
+    def step_then_ctrl_c():
+        loss = real_step()
+        if first.state.step == 6:            # the 7th step: Ctrl-C arrives during it
+            os.kill(os.getpid(), signal.SIGINT)
+        return loss
+
+    monkeypatch.setattr(first, "_step", step_then_ctrl_c)
+    first.run()
+    assert first.state.step == 7
+    resumed = Trainer.resume(checkpoint_path(first.cfg), quiet=True)
+    resumed.run()
+    assert resumed.state.step == 12
+    for a, b in zip(straight.model.params(), resumed.model.params()):
+        np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_the_best_model_is_kept_and_loads_alone(tmp_path, easy_file):
+    trainer = Trainer(_config(tmp_path, easy_file, steps=6, eval_every=3), quiet=True)
+    trainer.run()
+    model, meta = load_with_meta(trainer.cfg.out)
+    assert meta["train"]["config"]["d_model"] == 16
+    log = [json.loads(line) for line in (tmp_path / "m.log.jsonl").read_text().splitlines()]
+    assert log[0]["config"]["steps"] == 6
+    assert [r["step"] for r in log[1:]] == [3, 6]
+    assert model.predict(np.zeros(81, int)).shape == (81, 9)
+
+
+def test_an_interrupted_checkpoint_write_leaves_the_old_file_whole(tmp_path, easy_file, monkeypatch):
+    trainer = Trainer(_config(tmp_path, easy_file, steps=2, eval_every=2), quiet=True)
+    trainer.run()
+    path = checkpoint_path(trainer.cfg)
+    before = path.read_bytes()
+
+    def broken_savez(f, **arrays):
+        f.write(b"half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", broken_savez)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.save_checkpoint()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.ckpt.npz", "m.log.jsonl", "m.npz"]
+
+
+def test_a_diverging_loss_rolls_back_once_then_stops(tmp_path, easy_file, monkeypatch):
+    trainer = Trainer(_config(tmp_path, easy_file, steps=20, eval_every=100), quiet=True)
+    good = [p.value.copy() for p in trainer.model.params()]
+    real_train = trainer.model.train
+
+    def poisoned(*args, **kw):
+        real_train(*args, **kw)
+        for p in trainer.model.params():
+            p.value[...] = np.nan
+        return float("nan")
+
+    monkeypatch.setattr(trainer.model, "train", poisoned)
+    assert np.isnan(trainer._step())
+    assert trainer.state.lr_scale == 0.5
+    for p, v in zip(trainer.model.params(), good):
+        np.testing.assert_array_equal(p.value, v)
+    with pytest.raises(TrainingStopped, match="smaller --lr"):
+        trainer._step()
+
+
+def test_pool_puzzles_are_unique_and_depend_only_on_the_step():
+    pool = PuzzlePool(lo=45, seed=5)
+    puzzles, solutions = pool.take(6)
+    again, _ = PuzzlePool(lo=45, seed=5).take(6)
+    np.testing.assert_array_equal(puzzles, again)
+    assert all(count_solutions(p) == 1 for p in puzzles)
+    assert ((puzzles == 0) | (puzzles == solutions)).all()
+
+
+def test_config_round_trips_through_json_and_validates():
+    cfg = TrainConfig(d_model=48, n_heads=6, givens=(20, 50))
+    assert TrainConfig.from_json(json.loads(json.dumps(cfg.to_json()))) == cfg
+    with pytest.raises(ValueError, match="divisible"):
+        TrainConfig(d_model=30, n_heads=4)
+    with pytest.raises(ValueError, match="unknown config keys: colour"):
+        TrainConfig.from_json({"colour": 1})
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--heads", "0"], "must be positive"),
+    (["--d-model", "30", "--heads", "4"], "divisible by heads"),
+    (["--data", "missing.npz"], "missing.npz: no such data file"),
+    (["--givens", "60-20"], "givens must be a range"),
+    (["--givens", "lots"], "--givens wants a number or a range"),
+])
+def test_bad_train_options_exit_2_with_one_line(tmp_path, args, message):
+    result = CliRunner().invoke(cli, ["train", "--out", str(tmp_path / "m.npz"), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_train_command_flags_override_the_config_file(tmp_path, easy_file):
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({**TINY, "steps": 50, "eval_every": 2, "data": [easy_file],
+                                  "eval_data": easy_file}))
+    out = tmp_path / "m.npz"
+    result = CliRunner().invoke(cli, ["train", "--config", str(config), "--steps", "2", "-q",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _, meta = load_with_meta(out)
+    assert meta["train"]["config"]["steps"] == 2 and meta["train"]["config"]["d_model"] == 16
+    result = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "m.ckpt.npz"),
+                                      "--d-model", "32"])
+    assert result.exit_code == 2 and "cannot change the model shape" in result.stderr
+    assert load(out).n_params() > 0
