@@ -98,7 +98,7 @@ _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "
               help="Dataset file(s) with solutions (.csv/.npz); repeatable. Default: a generated pool.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A run.json of settings; flags given here override it.")
-@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 20000]")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 6000]")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Boards per step.  [default: 64]")
 @click.option("--d-model", type=int, help="Model width.  [default: 128]")
 @click.option("--heads", "n_heads", type=int, help="Attention heads.  [default: 8]")
@@ -115,10 +115,10 @@ _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "
 @click.option("--clip", type=float, help="Global gradient-norm clip (0: off).  [default: 1.0]")
 @click.option("--givens", help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.  [default: 17-60]")
 @click.option("--curriculum", type=int, help="Steps over which the fewest givens falls from HI to LO.  [default: 0]")
-@click.option("--eval-every", type=click.IntRange(min=1), help="Steps between evaluations.  [default: 500]")
+@click.option("--eval-every", type=click.IntRange(min=1), help="Steps between evaluations.  [default: 1000]")
 @click.option("--eval-data", type=click.Path(dir_okay=False, path_type=Path),
               help="Held-out puzzles; default: a generated set from another seed.")
-@click.option("--eval-size", type=click.IntRange(min=1), help="Evaluation puzzles.  [default: 512]")
+@click.option("--eval-size", type=click.IntRange(min=1), help="Evaluation puzzles.  [default: 256]")
 @click.option("--patience", type=click.IntRange(min=1), help="Stop after this many evaluations without a better solve rate.")
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Wall-clock budget.")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),

@@ -41,7 +41,7 @@ class TrainConfig:
     positions: str = "rcb"         # learned per cell, row+column+box tables, or both
     n_loops: int = 2               # weight-tied passes over the blocks, a loss after each
     # optimisation
-    steps: int = 20000
+    steps: int = 6000
     batch_size: int = 64
     lr: float = 1e-3
     warmup: int = 500
@@ -53,8 +53,8 @@ class TrainConfig:
     curriculum: int = 0            # steps over which the fewest givens falls from hi to lo
     # evaluation and bookkeeping
     eval_data: str | None = None
-    eval_size: int = 512
-    eval_every: int = 500
+    eval_size: int = 256
+    eval_every: int = 1000
     patience: int | None = None    # evals without a better solve rate before stopping
     max_minutes: float | None = None
     checkpoint_minutes: float = 5.0
