@@ -11,6 +11,9 @@ from .params import Module, as_generator
 
 # |score| <= EXP_SAFE: exp neither overflows nor leaves a row of zeros in float32
 EXP_SAFE = 64.0
+# The (T, T) maps are read and written by several passes each; running the kernels on
+# chunks of the batch whose maps fit in a core's L2 cache keeps those passes off memory.
+CHUNK_BYTES = 1 << 20
 
 
 def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool, out=None):
@@ -19,19 +22,12 @@ def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool, out=None):
     q, k, v: (B, H, T, Dh). Returns ctx (B, H, T, Dh) and probs (B, H, T, T); ctx is
     written into `out` when given (a view, e.g. of heads laid side by side).
     """
-    scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
-    scores = (q * scale) @ k.transpose(0, 1, 3, 2)                # (B, H, T, T)
-    if causal:
-        T = scores.shape[-1]
-        scores[..., np.triu(np.ones((T, T), bool), k=1)] = -np.inf   # no peeking ahead
-    # softmax is shift-invariant; the per-row max shift (the slowest pass here) is only
-    # needed when some score is large enough to overflow or underflow exp
-    if causal or scores.max() > EXP_SAFE or scores.min() < -EXP_SAFE:
-        scores -= scores.max(-1, keepdims=True)
-    probs = np.exp(scores, out=scores)
-    # row sums as a matmul: BLAS is faster than a reduction over rows of T entries
-    probs /= probs @ np.ones((probs.shape[-1], 1), probs.dtype)   # (B, H, T, 1)
-    return np.matmul(probs, v, out=out), probs                    # (B, H, T, Dh)
+    B, H, T, Dh = q.shape
+    ctx = np.empty((B, H, T, Dh), q.dtype) if out is None else out
+    probs = np.empty((B, H, T, T), q.dtype)
+    for s in _batch_chunks(probs):
+        _attend_chunk(q[s], k[s], v[s], causal, ctx[s], probs[s])
+    return ctx, probs
 
 
 def attend_backward(dctx: np.ndarray, q, k, v, probs, ctx=None, out=None):
@@ -40,22 +36,54 @@ def attend_backward(dctx: np.ndarray, q, k, v, probs, ctx=None, out=None):
     ctx is the forward's output (recomputed when not given); `out`, if given, is a
     triple of (B, H, T, Dh) views to write dq, dk and dv into.
     """
-    scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
-    dq, dk, dv = out if out is not None else (None, None, None)
     if ctx is None:
         ctx = probs @ v
-    dv = np.matmul(probs.transpose(0, 1, 3, 2), dctx, out=dv)     # (B, H, T, Dh)
-    dscores = dctx @ v.transpose(0, 1, 3, 2)                      # dprobs, (B, H, T, T)
+    if out is None:
+        out = tuple(np.empty(q.shape, q.dtype) for _ in range(3))
+    dq, dk, dv = out
+    for s in _batch_chunks(probs):
+        _attend_backward_chunk(dctx[s], q[s], k[s], v[s], probs[s], ctx[s], dq[s], dk[s], dv[s])
+    return dq, dk, dv
+
+
+def _batch_chunks(probs: np.ndarray) -> list[slice]:
+    """Slices of the batch axis whose (b, H, T, T) share of probs is about CHUNK_BYTES."""
+    B = probs.shape[0]
+    size = max(1, CHUNK_BYTES // max(1, probs[:1].nbytes))
+    return [slice(i, i + size) for i in range(0, B, size)]
+
+
+def _attend_chunk(q, k, v, causal, ctx, probs):
+    """`attend` on one chunk, writing ctx and probs in place."""
+    scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
+    scores = np.matmul(q * scale, k.transpose(0, 1, 3, 2), out=probs)   # (b, H, T, T)
+    if causal:
+        T = scores.shape[-1]
+        scores[..., np.triu(np.ones((T, T), bool), k=1)] = -np.inf   # no peeking ahead
+    # softmax is shift-invariant; the per-row max shift (the slowest pass here) is only
+    # needed when some score is large enough to overflow or underflow exp
+    if causal or scores.max() > EXP_SAFE or scores.min() < -EXP_SAFE:
+        scores -= scores.max(-1, keepdims=True)
+    np.exp(scores, out=probs)
+    # row sums as a matmul: BLAS is faster than a reduction over rows of T entries
+    probs /= probs @ np.ones((probs.shape[-1], 1), probs.dtype)   # (b, H, T, 1)
+    np.matmul(probs, v, out=ctx)                                  # (b, H, T, Dh)
+
+
+def _attend_backward_chunk(dctx, q, k, v, probs, ctx, dq, dk, dv):
+    """`attend_backward` on one chunk, writing dq, dk and dv in place."""
+    scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
+    np.matmul(probs.transpose(0, 1, 3, 2), dctx, out=dv)          # (b, H, T, Dh)
+    dscores = dctx @ v.transpose(0, 1, 3, 2)                      # dprobs, (b, H, T, T)
     # softmax backward: dscores = p * (dprobs - rowsum(dprobs * p)), and
     # rowsum(dprobs * p) = dctx . ctx row by row, a (T, Dh) product instead of (T, T)
-    dscores -= (dctx * ctx).sum(-1, keepdims=True)                # (B, H, T, 1)
+    dscores -= (dctx * ctx).sum(-1, keepdims=True)                # (b, H, T, 1)
     dscores *= probs
     # scores = (q * scale) k^T: the scale goes onto the small (T, Dh) results
-    dq = np.matmul(dscores, k, out=dq)                            # (B, H, T, Dh)
+    np.matmul(dscores, k, out=dq)                                 # (b, H, T, Dh)
     dq *= scale
-    dk = np.matmul(dscores.transpose(0, 1, 3, 2), q, out=dk)
+    np.matmul(dscores.transpose(0, 1, 3, 2), q, out=dk)
     dk *= scale
-    return dq, dk, dv
 
 
 class MultiHeadAttention(Module):

@@ -131,10 +131,10 @@ class NetworkTransformer(Module):
         targets: class ids (B, T) / (T,), or the reference's flat one-hot (B, T*C) / (T*C,).
         mask: 1 where a token counts toward the loss (None: every token).
         """
-        self.zero_grad()
+        self.optimizer.zero_grad()                                  # its list is self.params()
         loss = self.loss_and_grad(tokens, targets, mask)
         if self.clip:
-            clip_grad_norm(self.params(), self.clip)
+            clip_grad_norm(self.optimizer.params, self.clip)
         lr = self.lr if lr is None else lr
         if self.warmup and self.steps < self.warmup:
             lr *= (self.steps + 1) / self.warmup

@@ -114,15 +114,23 @@ class Adam(Optimizer):
 
     def _update(self, i, p, lr):
         g, m, v = p.grad, self.m[i], self.v[i]
+        # one scratch array and in-place ops: no temporary per term
+        tmp = np.multiply(g, 1 - self.beta1)
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        m += tmp                                     # m = b1 m + (1 - b1) g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - self.beta2
         v *= self.beta2
-        v += (1 - self.beta2) * (g * g)
+        v += tmp                                     # v = b2 v + (1 - b2) g^2
         # bias-corrected step size folds both corrections into one scalar
         step = lr * math.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
         if self.weight_decay and p.value.ndim > 1:   # decay matrices, not biases or gains
-            p.value -= (lr * self.weight_decay) * p.value
-        p.value -= step * m / (np.sqrt(v) + self.eps)
+            p.value *= 1 - lr * self.weight_decay
+        np.sqrt(v, out=tmp)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= step
+        p.value -= tmp                               # w -= step * m / (sqrt(v) + eps)
 
 
 class AdamW(Adam):
