@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import time
 from pathlib import Path
 
 import click
@@ -11,6 +13,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .data import check_output, save_dataset
+from .decode import STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -182,3 +185,169 @@ def _read_config(path: Path) -> dict:
     if not isinstance(settings, dict):
         raise InputError(f"{path}: a config is a JSON object of settings")
     return settings
+
+
+# ------------------------------------------------------------------ solve and eval
+
+DEFAULT_MODEL = Path("models/default.npz")
+_PUZZLE_CHARS = set("0123456789. \n")
+
+
+def _decode_options(command):
+    """The options `solve` and `eval` share: the model and how to decode with it."""
+    for option in reversed([
+        click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+                     default=DEFAULT_MODEL, show_default=True, help="Trained model file."),
+        click.option("--strategy", type=click.Choice(STRATEGIES), default="search",
+                     show_default=True,
+                     help="oneshot: one network pass; iterative: fill the surest legal cells "
+                          "and re-run; search: guided search, exact."),
+        click.option("--per-step", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Cells the iterative strategy fills per network pass."),
+        click.option("--max-calls", type=click.IntRange(min=1), default=32, show_default=True,
+                     help="Network calls per puzzle after which search goes on in the exact "
+                          "solver's order."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _read_puzzles(source: str):
+    """PUZZLES from the command line: a file, '-' for standard input, or a literal puzzle."""
+    from .board import PuzzleError, parse_boards
+    from .data import load_dataset
+
+    try:
+        if source == "-":
+            return parse_boards(sys.stdin.read(), source="stdin")
+        if Path(source).exists():
+            return load_dataset(source)
+        if source.strip() and set(source) <= _PUZZLE_CHARS:
+            return parse_boards(source, source="the PUZZLES argument")
+    except PuzzleError as err:
+        raise InputError(str(err)) from None
+    except OSError as err:
+        raise InputError(f"{source}: {err.strerror or err}") from None
+    raise InputError(f"{source}: no such file, and not a puzzle of 81 cells")
+
+
+def _load_model(path: Path):
+    from .decode import load_model
+    from .nn import ModelFileError
+
+    try:
+        return load_model(path)
+    except ModelFileError as err:
+        hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
+        raise InputError(f"{err}{hint}") from None
+
+
+@cli.command()
+@click.argument("puzzles")
+@_decode_options
+@click.option("--format", "fmt", type=click.Choice(["grid", "line", "json"]), default="grid",
+              show_default=True,
+              help="grid: a board per puzzle, filled digits marked; line: 81 characters; "
+                   "json: one JSON object per line.")
+@click.option("--trace", is_flag=True,
+              help="Also list the cells in the order they were filled, with the network's "
+                   "confidence for each.")
+@click.pass_context
+def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, fmt, trace) -> None:
+    """Solve puzzles with a trained model.
+
+    PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
+    input, or one puzzle written as 81 characters. The search strategy always ends with
+    the solution or a proof that there is none; the others may leave a puzzle unsolved.
+    In a grid, a * follows each digit the solver filled in (colour on a terminal). Exit
+    status 0 when every puzzle is solved, 1 when some are not.
+
+    \b
+    Examples:
+      sudoku-tf solve data/example.txt --trace
+      sudoku-tf solve 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79 --format line
+      cat puzzles.txt | sudoku-tf solve - --strategy iterative --per-step 3 --format json
+    """
+    from .decode import decode, records
+
+    boards, _ = _read_puzzles(puzzles)
+    model = _load_model(model_path)
+    start = time.perf_counter()
+    result = decode(model, boards, strategy, per_step, max_calls)
+    seconds = time.perf_counter() - start
+    color = fmt == "grid" and sys.stdout.isatty()
+    for k, record in enumerate(records(boards, result, trace)):
+        click.echo(_format_solved(record, boards[k], result.boards[k], fmt, color))
+    solved = int(result.solved.sum())
+    click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
+               f"({result.calls.mean():.1f} network calls per puzzle)", err=True)
+    if solved < len(boards):
+        ctx.exit(1)
+
+
+def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
+    """One puzzle's result as text in the chosen --format."""
+    from .board import format_grid
+
+    if fmt == "json":
+        return json.dumps(record)
+    lines = [record["board"]]
+    if fmt == "grid":
+        work = [f"{record['calls']} network call{'s' * (record['calls'] != 1)}"]
+        if "backtracks" in record:
+            work.append(f"{record['backtracks']} backtracks")
+        status = ("solved" if record["solved"] else
+                  "no solution" if record.get("no_solution") else "not solved")
+        lines = [f"puzzle {record['index']}: {status} ({', '.join(work)})",
+                 format_grid(board, puzzle, color)]
+    if "trace" in record:
+        lines.append("  step  cell   digit  confidence")
+        lines += [f"  {t['step']:>4}  {t['cell']:<5}  {t['digit']:>5}  {t['confidence']:>10.3f}"
+                  for t in record["trace"]]
+    return "\n".join(lines) + ("\n" if fmt == "grid" else "")
+
+
+@cli.command(name="eval")
+@click.argument("file")
+@_decode_options
+@click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
+def eval_command(file, model_path, strategy, per_step, max_calls, limit, as_json) -> None:
+    """Measure how well a model solves the puzzles of FILE.
+
+    Reports the full-solve rate, network calls and puzzles per second under --strategy,
+    and the one-pass accuracy on empty cells against the file's solutions (or, when it
+    has none, the exact solver's). Each row of givens is decoded as its own batch.
+
+    \b
+    Examples:
+      sudoku-tf eval data/eval1000.csv
+      sudoku-tf eval data/eval1000.csv --strategy iterative --per-step 2 --limit 200
+      sudoku-tf eval puzzles.txt --model models/small.npz --json
+    """
+    from .decode import evaluate
+
+    puzzles, solutions = _read_puzzles(file)
+    puzzles = puzzles[:limit]
+    solutions = None if solutions is None else solutions[:limit]
+    model = _load_model(model_path)
+    click.echo(f"evaluating {len(puzzles)} puzzles with {strategy}", err=True)
+    try:
+        report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
+                          by_givens=True)
+    except ValueError as err:
+        raise InputError(f"{file}: {err}") from None
+    report = {"file": file, "model": str(model_path), "strategy": strategy, **report}
+    click.echo(json.dumps(report) if as_json else _format_eval(report))
+
+
+def _format_eval(report: dict) -> str:
+    """The evaluation as a table: all puzzles, then one row per range of givens."""
+    head = (f"{'givens':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
+            f"{'median calls':>14}{'puzzles/s':>11}")
+    rows = [f"{report['file']}: {report['strategy']} with {report['model']}", head]
+    for label, r in [("all", report), *((b["givens"], b) for b in report["by_givens"])]:
+        rows.append(f"{label:<7}{r['puzzles']:>8}{r['solve_rate']:>9.1%}{r['cell_accuracy']:>10.1%}"
+                    f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}"
+                    f"{r['puzzles_per_second']:>11.1f}")
+    return "\n".join(rows)

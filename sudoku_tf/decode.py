@@ -1,4 +1,4 @@
-"""Turning a network's per-cell digit probabilities into filled boards.
+"""Turning a network's per-cell digit probabilities into filled boards, and scoring that.
 
 Strategies are batched over many puzzles. A network here is anything with
 `predict(tokens (B, 81) int) -> probs (B, 81, 9)`; class c means digit c + 1.
@@ -6,19 +6,31 @@ Strategies are batched over many puzzles. A network here is anything with
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .board import EMPTY, N_CELLS, candidates_mask, has_conflict
+from .board import (EMPTY, N_CELLS, candidates_mask, cell_name, count_givens, format_line,
+                    has_conflict)
+from .nn import ModelFileError, NetworkTransformer, load
+from .search import guided_search
+from .solver import solve
+
+STRATEGIES = ("oneshot", "iterative", "search")
+# (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
+GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45, "36-45"),
+                 (46, N_CELLS, "46+"))
 
 
 @dataclass
 class DecodeResult:
     """Boards (B, 81) int8 after decoding; solved (B,) bool; network calls (B,) int.
 
-    `order` (B, 81) int gives the pass in which each cell was filled (-1: given or
+    `order` (B, 81) int gives the step in which each cell was filled (-1: given or
     unfilled) and `confidence` (B, 81) float the network's probability for that digit.
+    Search also fills `backtracks` (B,) int and `no_solution` (B,) bool: the puzzle
+    was proven to have no solution.
     """
 
     boards: np.ndarray
@@ -26,6 +38,18 @@ class DecodeResult:
     calls: np.ndarray
     order: np.ndarray = field(default=None)
     confidence: np.ndarray = field(default=None)
+    backtracks: np.ndarray = field(default=None)
+    no_solution: np.ndarray = field(default=None)
+
+
+def load_model(path) -> NetworkTransformer:
+    """A saved Sudoku model (81 cells in, 9 digits out); ModelFileError for anything else."""
+    model = load(path)
+    args = model.config()
+    if not isinstance(model, NetworkTransformer) or (args["seq_len"], args["n_classes"]) != (81, 9):
+        raise ModelFileError(f"{path}: a {type(model).__name__} that does not read 81 cells "
+                             f"and predict 9 digits, so not a Sudoku model")
+    return model
 
 
 def is_solved(puzzles: np.ndarray, boards: np.ndarray) -> np.ndarray:
@@ -92,15 +116,122 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = 2
     return DecodeResult(boards, is_solved(puzzles, boards), calls, order, confidence)
 
 
-def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray, batch_size: int = 256) -> dict:
-    """Cell accuracy on empty cells (one pass) and full-solve rate under `iterative`."""
+def search(model, puzzles: np.ndarray, max_calls: int = 32, batch_size: int = 256) -> DecodeResult:
+    """Network-guided exact search (see `search.guided_search`): every puzzle ends solved
+    or proven to have no solution; after `max_calls` predictions a puzzle finishes with
+    the exact solver."""
+    puzzles = np.atleast_2d(puzzles).astype(np.int8)
+    out = guided_search(lambda boards: predict_in_batches(model, boards, batch_size), puzzles,
+                        max_calls)
+    solved = out.found & is_solved(puzzles, out.boards)
+    return DecodeResult(out.boards, solved, out.calls, out.order, out.confidence,
+                        out.backtracks, ~out.found)
+
+
+def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
+           max_calls: int = 32, batch_size: int = 256) -> DecodeResult:
+    """Solve (B, 81) puzzles with one of `STRATEGIES`."""
+    if strategy == "oneshot":
+        return oneshot(model, puzzles, batch_size)
+    if strategy == "iterative":
+        return iterative(model, puzzles, per_step, batch_size)
+    if strategy == "search":
+        return search(model, puzzles, max_calls, batch_size)
+    raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+
+
+def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
+             per_step: int = 1, max_calls: int = 32, batch_size: int = 256,
+             by_givens: bool = False) -> dict:
+    """Cell accuracy on empty cells (one pass), full-solve rate and network calls under
+    `strategy`, and its speed. Without solutions the exact solver's are used. With `by_givens`, each bucket of `GIVEN_BUCKETS` is decoded
+    as its own batch and reported under "by_givens" as well.
+    """
     puzzles = np.atleast_2d(puzzles)
+    if not len(puzzles):
+        raise ValueError("no puzzles to evaluate")
+    solutions = reference_solutions(puzzles) if solutions is None else np.atleast_2d(solutions)
+    givens = count_givens(puzzles)
+    if by_givens:
+        groups = [(label, (givens >= lo) & (givens <= hi)) for lo, hi, label in GIVEN_BUCKETS]
+        groups = [(label, rows) for label, rows in groups if rows.any()]
+    else:
+        groups = [(None, np.ones(len(puzzles), bool))]
+    parts = [_score(model, puzzles[rows], solutions[rows], strategy, per_step, max_calls,
+                    batch_size) for _, rows in groups]
+    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
+    overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
+    if by_givens:
+        overall["by_givens"] = [{"givens": label, **_summarise(**part)}
+                                for (label, _), part in zip(groups, parts)]
+    return overall
+
+
+def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size) -> dict:
+    """Per-puzzle outcomes of one batch: right and empty cells after one pass, solved
+    under one pass and under `strategy`, network calls; and the strategy's seconds."""
     empty = puzzles == EMPTY
-    once = oneshot(model, puzzles, batch_size)
-    result = iterative(model, puzzles, batch_size=batch_size)
+    once, seconds = _timed(oneshot, model, puzzles, batch_size)
+    result = once
+    if strategy != "oneshot":
+        result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
+                                 batch_size)
+    return {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
+            "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
+            "seconds": seconds}
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def _summarise(right, empty, oneshot_solved, solved, calls, seconds) -> dict:
     return {
-        "cell_accuracy": float((once.boards == solutions)[empty].mean()),
-        "oneshot_solve_rate": float(once.solved.mean()),
-        "solve_rate": float(result.solved.mean()),
-        "mean_calls": float(result.calls.mean()),
+        "puzzles": len(solved),
+        "cell_accuracy": float(right.sum() / max(empty.sum(), 1)),
+        "oneshot_solve_rate": float(oneshot_solved.mean()),
+        "solve_rate": float(solved.mean()),
+        "mean_calls": float(calls.mean()),
+        "median_calls": float(np.median(calls)),
+        "seconds": round(seconds, 3),
+        "puzzles_per_second": len(solved) / seconds if seconds > 0 else 0.0,
     }
+
+
+def reference_solutions(puzzles: np.ndarray) -> np.ndarray:
+    """The exact solver's solution of each (N, 81) puzzle; ValueError naming one without."""
+    solutions = [solve(p) for p in puzzles]
+    missing = [k for k, s in enumerate(solutions) if s is None]
+    if missing:
+        raise ValueError(f"puzzle {missing[0] + 1} has no solution")
+    return np.array(solutions, np.int8).reshape(-1, N_CELLS)
+
+
+def fill_trace(result: DecodeResult, k: int) -> list[dict]:
+    """The cells puzzle k got, in the order they were filled (surest first within a step)."""
+    cells = np.flatnonzero(result.order[k] >= 0)
+    cells = cells[np.lexsort((-result.confidence[k, cells], result.order[k, cells]))]
+    return [{"step": int(result.order[k, i]), "cell": cell_name(int(i)),
+             "digit": int(result.boards[k, i]), "confidence": round(float(result.confidence[k, i]), 4)}
+            for i in cells]
+
+
+def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> list[dict]:
+    """One JSON-ready dict per puzzle: the puzzle, the decoded board, the solution (None
+    unless solved), network calls, and what the strategy adds (backtracks, a proof of no
+    solution, with `trace` the fill order)."""
+    out = []
+    for k, puzzle in enumerate(puzzles):
+        board = format_line(result.boards[k])
+        record = {"index": k + 1, "puzzle": format_line(puzzle), "solved": bool(result.solved[k]),
+                  "solution": board if result.solved[k] else None, "board": board,
+                  "calls": int(result.calls[k])}
+        if result.backtracks is not None:
+            record["backtracks"] = int(result.backtracks[k])
+            record["no_solution"] = bool(result.no_solution[k])
+        if trace:
+            record["trace"] = fill_trace(result, k)
+        out.append(record)
+    return out

@@ -1,0 +1,238 @@
+"""Guided depth-first search on candidate bitmasks, batched over many puzzles.
+
+Constraint propagation (naked and hidden singles) runs in NumPy on every pending node
+at once; which cell to branch on and which digit to try first come from a `predict`
+callable. Nothing here knows about networks; `decode.search` plugs one in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .board import CELL_UNITS, EMPTY, N_CELLS, UNITS
+from . import solver
+
+ALL = 0x1FF                                             # bit d - 1 set: digit d still possible
+POPCOUNT = np.array([bin(m).count("1") for m in range(ALL + 1)], np.int8)
+DIGIT_OF = np.zeros(ALL + 1, np.int8)                   # single-bit mask -> its digit, else 0
+DIGIT_OF[1 << np.arange(9)] = np.arange(1, 10)
+_SHIFTS = np.arange(9, dtype=np.uint16)
+_PRIOR = 1e-6            # keeps a digit the network rules out (probability 0) orderable
+
+
+def to_masks(boards: np.ndarray) -> np.ndarray:
+    """(B, 81) boards -> (B, 81) uint16 candidates: a given's own bit, all nine when empty."""
+    boards = np.asarray(boards)
+    given = np.left_shift(1, np.maximum(boards.astype(np.int32) - 1, 0)).astype(np.uint16)
+    return np.where(boards == EMPTY, np.uint16(ALL), given)
+
+
+def to_boards(masks: np.ndarray) -> np.ndarray:
+    """(B, 81) candidates -> (B, 81) int8 boards: the digit of each decided cell, else 0."""
+    return DIGIT_OF[masks]
+
+
+def _unit_once_twice(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit (B, 27): digits seen in at least one cell of it, and in at least two."""
+    cells = masks[:, UNITS]                             # (B, 27, 9)
+    once = np.zeros(cells.shape[:2], np.uint16)
+    twice = np.zeros_like(once)
+    for k in range(9):
+        twice |= once & cells[:, :, k]
+        once |= cells[:, :, k]
+    return once, twice
+
+
+def _around(unit_bits: np.ndarray) -> np.ndarray:
+    """(B, 27) bits per unit -> (B, 81): the union over each cell's row, column and box."""
+    per_cell = unit_bits[:, CELL_UNITS]                 # (B, 81, 3)
+    return per_cell[:, :, 0] | per_cell[:, :, 1] | per_cell[:, :, 2]
+
+
+def propagate(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Apply naked and hidden singles to (B, 81) candidate masks until nothing changes.
+
+    Returns the reduced masks and ok (B,) bool; ok is False where a contradiction shows
+    up: a cell with no candidate, a digit decided twice in a unit, a digit with no place
+    left in a unit, or a cell that is the only place for two digits.
+    """
+    masks = np.array(masks, np.uint16)
+    ok = np.ones(len(masks), bool)
+    rows = np.arange(len(masks))
+    while rows.size:
+        m = masks[rows]
+        single = POPCOUNT[m] == 1
+        decided, clash = _unit_once_twice(np.where(single, m, 0))
+        # naked singles: a decided digit leaves the other cells of its units
+        m = np.where(single, m, m & ~_around(decided))
+        # hidden singles: a digit with one place left in a unit goes there
+        placed, crowded = _unit_once_twice(m)
+        hidden = _around(placed & ~crowded) & m
+        bad = ((clash != 0).any(1) | (placed != ALL).any(1)
+               | (POPCOUNT[hidden] > 1).any(1))
+        m = np.where(hidden != 0, hidden, m)
+        bad |= (m == 0).any(1)
+        changed = (m != masks[rows]).any(1)
+        masks[rows] = m
+        ok[rows[bad]] = False
+        rows = rows[changed & ~bad]
+    return masks, ok
+
+
+@dataclass
+class _Frame:
+    """A node where the search branches: its masks, the network's view, digits left to try."""
+
+    masks: np.ndarray           # (81,) uint16, propagated
+    probs: np.ndarray           # (81, 9) predicted at this node
+    cell: int = -1
+    digits: list = field(default_factory=list)
+
+
+@dataclass
+class SearchOutcome:
+    """Per puzzle: boards (B, 81) int8 (solutions where found), found (B,) bool, network
+    calls and backtracks (B,) int, and per cell the step it was filled in and the
+    network's probability for its digit then (see `_trace`)."""
+
+    boards: np.ndarray
+    found: np.ndarray
+    calls: np.ndarray
+    backtracks: np.ndarray
+    order: np.ndarray
+    confidence: np.ndarray
+
+
+def _branch(frames: list[_Frame]) -> None:
+    """Pick each frame's cell and digit order from its probabilities.
+
+    Probabilities are renormalised over the digits the rules still allow, and the cell
+    whose best digit is surest goes first: with a good network the most confident cell,
+    with an uninformative one the cell with the fewest candidates.
+    """
+    masks = np.stack([f.masks for f in frames])                          # (F, 81)
+    probs = np.stack([f.probs for f in frames])                          # (F, 81, 9)
+    legal = (masks[..., None] >> _SHIFTS) & 1 == 1                        # (F, 81, 9)
+    p = np.where(legal, probs + _PRIOR, 0.0)
+    p /= p.sum(-1, keepdims=True)
+    sure = np.where(POPCOUNT[masks] > 1, p.max(-1), -1.0)                # (F, 81)
+    cells = sure.argmax(1)
+    ranked = np.argsort(-p[np.arange(len(frames)), cells], axis=1, kind="stable")
+    for f, cell, digits, n in zip(frames, cells, ranked, POPCOUNT[masks[np.arange(len(frames)), cells]]):
+        f.cell, f.digits = int(cell), [int(d) + 1 for d in digits[:n]]
+
+
+def _next_child(stack: list[_Frame]) -> np.ndarray | None:
+    """Masks of the next untried branch (popping exhausted frames), or None when none is left."""
+    while stack and not stack[-1].digits:
+        stack.pop()
+    if not stack:
+        return None
+    top = stack[-1]
+    child = top.masks.copy()
+    child[top.cell] = 1 << (top.digits.pop(0) - 1)
+    return child
+
+
+def _trace(puzzle, solution, path: list[_Frame]) -> tuple[np.ndarray, np.ndarray]:
+    """Step and confidence of each filled cell along the path of nodes to `solution`.
+
+    Step 0 holds what propagation decided at the root, step k the k-th choice and what
+    followed from it; a cell's confidence comes from the last prediction before it was
+    filled (the root's own prediction for step 0).
+    """
+    order = np.full(N_CELLS, -1)
+    confidence = np.zeros(N_CELLS)
+    levels = [puzzle != EMPTY] + [POPCOUNT[f.masks] == 1 for f in path] + [solution != EMPTY]
+    sources = [path[0]] + path
+    for step, (before, after, node) in enumerate(zip(levels, levels[1:], sources)):
+        new = np.flatnonzero(after & ~before)
+        order[new] = step
+        confidence[new] = node.probs[new, solution[new] - 1]
+    return order, confidence
+
+
+def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32) -> SearchOutcome:
+    """Exact depth-first search over (B, 81) puzzles, guided by `predict(boards) -> probs`.
+
+    Each node is propagated, then (one batched `predict` for all puzzles' pending nodes)
+    branched on its surest cell, digits most probable first; contradictions backtrack.
+    A puzzle that has used `max_calls` predictions finishes with the exact solver, so
+    every puzzle ends with a solution or a proof that it has none.
+    """
+    if max_calls < 1:
+        raise ValueError(f"max_calls must be at least 1, got {max_calls}")
+    puzzles = np.atleast_2d(puzzles).astype(np.int8)
+    B = len(puzzles)
+    boards = puzzles.copy()
+    found = np.zeros(B, bool)
+    calls = np.ones(B, int)
+    backtracks = np.zeros(B, int)
+    order = np.full((B, N_CELLS), -1)
+    confidence = np.zeros((B, N_CELLS))
+    stacks: list[list[_Frame]] = [[] for _ in range(B)]
+
+    def finish(k: int, solution, path) -> None:
+        boards[k], found[k] = solution, True
+        order[k], confidence[k] = _trace(puzzles[k], solution, path)
+
+    # the root is predicted as given, then propagated
+    probs = predict(puzzles) if B else np.zeros((0, N_CELLS, 9))
+    masks, ok = propagate(to_masks(puzzles))
+    backtracks += ~ok
+    nodes = {k: _Frame(masks[k], probs[k]) for k in np.flatnonzero(ok)}
+    for k in list(nodes):
+        if (POPCOUNT[masks[k]] == 1).all():
+            finish(k, to_boards(masks[k]), [nodes.pop(k)])
+    while nodes:
+        _branch(list(nodes.values()))
+        for k, frame in nodes.items():
+            stacks[k].append(frame)
+        waiting, nodes = list(nodes), {}
+        while waiting:                                  # find each puzzle's next live child
+            children = {k: child for k in waiting
+                        if (child := _next_child(stacks[k])) is not None}
+            if not children:
+                break
+            masks, ok = propagate(np.stack(list(children.values())))
+            waiting = []
+            for k, child, live in zip(children, masks, ok):
+                if not live:
+                    backtracks[k] += 1
+                    waiting.append(k)
+                elif (POPCOUNT[child] == 1).all():
+                    finish(k, to_boards(child), stacks[k])
+                elif calls[k] >= max_calls:
+                    solution, path, work = _solve_rest(child, stacks[k])
+                    backtracks[k] += work
+                    if solution is not None:
+                        finish(k, solution, path)
+                else:
+                    nodes[k] = _Frame(child, None)
+        if nodes:
+            probs = predict(to_boards(np.stack([f.masks for f in nodes.values()])))
+            for frame, p in zip(nodes.values(), probs):
+                frame.probs = p
+            calls[list(nodes)] += 1
+    return SearchOutcome(boards, found, calls, backtracks, order, confidence)
+
+
+def _solve_rest(child: np.ndarray, stack: list[_Frame]):
+    """Search the rest of a tree with the exact solver: `child`, then every untried branch
+    from the deepest frame up. Returns (solution or None, its path of frames, backtracks)."""
+    branches = [(child, len(stack))]
+    for depth in range(len(stack) - 1, -1, -1):
+        frame = stack[depth]
+        for digit in frame.digits:
+            masks = frame.masks.copy()
+            masks[frame.cell] = 1 << (digit - 1)
+            branches.append((masks, depth + 1))
+    work = 0
+    for masks, depth in branches:
+        result = solver.search(to_boards(masks))
+        work += result.backtracks
+        if result.solutions:
+            return result.solutions[0], stack[:depth], work
+    return None, stack, work

@@ -1,0 +1,178 @@
+"""`sudoku-tf solve` and `sudoku-tf eval` end to end with a tiny untrained model file:
+every output format, standard input, literal puzzles, exit codes and refusals."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sudoku_tf.board import parse_board, read_boards
+from sudoku_tf.cli import cli
+from sudoku_tf.nn import NetworkN, save
+from sudoku_tf.train import TrainConfig, build_model
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+PUZZLE, SOLUTION = (DATA / "example.csv").read_text().splitlines()[1].split(",")
+# the example with a wrong but legal 1 at r1c3: it looks fine and has no solution
+NO_SOLUTION = PUZZLE[:2] + "1" + PUZZLE[3:]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tiny.npz"
+    save(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=1)), path)
+    return str(path)
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def solve(model, *args, input=None):
+    return run("solve", *args, "--model", model, input=input)
+
+
+def test_solve_prints_a_grid_marking_the_filled_cells(model):
+    result = solve(model, DATA / "example.txt")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("puzzle 1: solved (")
+    assert lines[1].split() == ["5", "3", "4*", "|", "6*", "7", "8*", "|", "9*", "1*", "2*"]
+    assert result.stdout.count("*") == PUZZLE.count(".")
+    assert "solved 1 of 1 puzzles with search" in result.stderr
+
+
+@pytest.mark.parametrize("source", ["example.txt", "example_grid.txt", "example.csv"])
+def test_solve_reads_every_file_format_and_prints_lines(model, source):
+    result = solve(model, DATA / source, "--format", "line")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SOLUTION + "\n"
+
+
+def test_solve_reads_standard_input_and_a_literal_puzzle(model):
+    piped = solve(model, "-", "--format", "line", input=f"{PUZZLE}\n{NO_SOLUTION.replace('.', '0')}\n")
+    assert piped.exit_code == 1
+    assert piped.stdout.splitlines()[0] == SOLUTION
+    literal = solve(model, PUZZLE, "--format", "line")
+    assert literal.exit_code == 0 and literal.stdout == SOLUTION + "\n"
+
+
+def test_solve_json_lines_with_trace(model):
+    result = solve(model, "-", "--format", "json", "--trace", input=f"{PUZZLE}\n{PUZZLE}\n")
+    assert result.exit_code == 0, result.stderr
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first["solved"] and first["solution"] == SOLUTION and first["puzzle"] == PUZZLE
+    assert second["index"] == 2 and first["calls"] >= 1 and first["backtracks"] >= 0
+    assert sorted(t["cell"] for t in first["trace"]) == sorted(
+        f"r{i // 9 + 1}c{i % 9 + 1}" for i, ch in enumerate(PUZZLE) if ch == ".")
+    assert all(0 <= t["confidence"] <= 1 for t in first["trace"])
+
+
+def test_solve_trace_in_a_grid_lists_every_filled_cell(model):
+    result = solve(model, PUZZLE, "--trace")
+    rows = result.stdout.splitlines()
+    header = rows.index("  step  cell   digit  confidence")
+    assert len([r for r in rows[header + 1:] if r.strip()]) == PUZZLE.count(".")
+
+
+def test_solve_exits_1_for_a_puzzle_without_solution_and_still_prints_the_rest(model):
+    result = solve(model, "-", "--format", "json", input=f"{NO_SOLUTION}\n{PUZZLE}\n")
+    assert result.exit_code == 1
+    bad, good = map(json.loads, result.stdout.splitlines())
+    assert bad["no_solution"] and not bad["solved"] and bad["solution"] is None
+    assert good["solved"]
+    grid = solve(model, NO_SOLUTION)
+    assert grid.exit_code == 1 and grid.stdout.startswith("puzzle 1: no solution")
+    assert "solved 0 of 1" in grid.stderr
+
+
+def test_solve_exits_1_when_an_untrained_model_fails_in_one_pass(model):
+    result = solve(model, PUZZLE, "--strategy", "oneshot", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["solved"] is False
+
+
+@pytest.mark.parametrize("args, message", [
+    (["53..7....6..195"], "the PUZZLES argument, line 1: expected 81 cells"),
+    (["5" + PUZZLE[1:].replace("3", "5", 1)], "r1c1 and r1c2 both hold 5"),
+    (["no/such/file.txt"], "no/such/file.txt: no such file, and not a puzzle of 81 cells"),
+    (["-", "--strategy", "guess"], "Invalid value for '--strategy'"),
+])
+def test_solve_refuses_bad_puzzles_with_one_line(model, args, message):
+    result = solve(model, *args, input="")
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_solve_names_the_file_and_line_of_a_bad_puzzle(model, tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text(f"{PUZZLE}\n{PUZZLE[:-1]}x\n")
+    result = solve(model, path)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {path}, line 2: illegal character 'x' at r9c9"
+
+
+def test_solve_refuses_missing_and_corrupt_model_files(model, tmp_path):
+    missing = run("solve", PUZZLE, "--model", tmp_path / "none.npz")
+    assert missing.exit_code == 2 and missing.stdout == ""
+    assert f"{tmp_path / 'none.npz'}: no such model file" in missing.stderr
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a model at all")
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(Path(model).read_bytes()[:2000])
+    xor = tmp_path / "xor.npz"
+    save(NetworkN([2, 2, 1]), xor)
+    for path, reason in ((garbage, "not a model file"), (cut, "not a model file"),
+                         (xor, "not a Sudoku model")):
+        result = solve(str(path), PUZZLE)
+        assert result.exit_code == 2, path
+        assert len(result.stderr.splitlines()) == 1 and f"{path}: " in result.stderr
+        assert reason in result.stderr
+
+
+def test_default_model_path_is_models_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("solve", PUZZLE)
+    assert result.exit_code == 2
+    assert "models/default.npz: no such model file" in result.stderr
+
+
+def test_eval_prints_a_table_by_givens(model, tmp_path):
+    path = tmp_path / "puzzles.txt"
+    path.write_text("\n".join([PUZZLE, (DATA / "example_grid.txt").read_text()]))
+    result = run("eval", path, "--model", model)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[:3] == ["givens", "puzzles", "solved"]
+    assert lines[2].split()[:3] == ["all", "2", "100.0%"]
+    assert lines[3].split()[:2] == ["28-35", "2"]                     # the example has 30 givens
+
+
+def test_eval_json_with_limit_and_strategy(model):
+    result = run("eval", DATA / "example.csv", "--model", model, "--json", "--limit", 1,
+                 "--strategy", "iterative", "--per-step", 4)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["strategy"] == "iterative" and report["puzzles"] == 1
+    assert 0 <= report["cell_accuracy"] <= 1 and report["mean_calls"] <= 13
+    assert [row["givens"] for row in report["by_givens"]] == ["28-35"]
+
+
+def test_eval_refuses_a_puzzle_without_solution(model):
+    result = run("eval", "-", "--model", model, input=NO_SOLUTION + "\n")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: -: puzzle 1 has no solution"
+
+
+@pytest.mark.parametrize("command", ["solve", "eval"])
+def test_help_shows_examples(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Examples:" in result.stdout
+    assert f"sudoku-tf {command} " in result.stdout
+
+
+def test_fixture_puzzle_is_the_example():
+    assert (parse_board(PUZZLE) == read_boards(DATA / "example.txt")[0][0]).all()
+    assert np.array_equal(read_boards(DATA / "example.csv")[1][0], parse_board(SOLUTION))

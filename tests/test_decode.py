@@ -1,0 +1,223 @@
+"""Decoding strategies with stand-in networks that know, ignore or fight the answer, and
+the batched propagation and guided search underneath them."""
+
+import numpy as np
+import pytest
+
+from sudoku_tf.board import EMPTY, has_conflict, is_valid_solution, parse_boards
+from sudoku_tf.decode import (GIVEN_BUCKETS, decode, evaluate, fill_trace, iterative, load_model,
+                              oneshot, records, search)
+from sudoku_tf.generator import PuzzleSpec, generate_puzzles
+from sudoku_tf.nn import ModelFileError, NetworkN, save
+from sudoku_tf.search import guided_search, propagate, to_boards, to_masks
+from sudoku_tf.solver import count_solutions, solve
+
+# a 17-given puzzle that needs guessing, and one that needs far more (21 givens)
+HARD = parse_boards("4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......\n"
+                    "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4..")[0]
+
+
+@pytest.fixture(scope="module")
+def puzzles():
+    """Unique puzzles from few givens to many, their solutions."""
+    sets = [generate_puzzles(6, PuzzleSpec(givens), seed=5) for givens in ((24, 28), (36, 44))]
+    puzzles = np.concatenate([HARD, *(p for p, _ in sets)])
+    solutions = np.concatenate([[solve(p) for p in HARD], *(s for _, s in sets)])
+    return puzzles, solutions
+
+
+class StandIn:
+    """A network that looks up the known solution agreeing with each board it is shown.
+
+    mode "true" puts all mass on that solution's digit, "wrong" spreads it over the
+    other eight, "uniform" ignores the board. Boards that agree with no solution (a
+    wrong branch) get uniform probabilities. Counts the boards it sees.
+    """
+
+    def __init__(self, solutions, mode="true"):
+        self.solutions, self.mode, self.boards_seen = np.asarray(solutions), mode, 0
+
+    def predict(self, tokens):
+        tokens = np.asarray(tokens)
+        self.boards_seen += len(tokens)
+        agree = ((tokens[:, None] == EMPTY) | (tokens[:, None] == self.solutions[None])).all(2)
+        truth = np.eye(9)[self.solutions[agree.argmax(1)] - 1]              # (B, 81, 9)
+        probs = {"true": truth, "wrong": (1 - truth) / 8, "uniform": np.full_like(truth, 1 / 9)}
+        return np.where(agree.any(1)[:, None, None], probs[self.mode], 1 / 9)
+
+
+def wrong_given(puzzle, solution):
+    """The puzzle with one more given that is legal but not the solution's: no solution."""
+    board = puzzle.copy()
+    for i in np.flatnonzero(puzzle == EMPTY):
+        for digit in range(1, 10):
+            board[i] = digit
+            if digit != solution[i] and not has_conflict(board)[0]:
+                return board
+        board[i] = EMPTY
+    raise AssertionError("no legal wrong digit")
+
+
+def test_oneshot_and_iterative_solve_with_a_network_that_knows_the_answer(puzzles):
+    boards, solutions = puzzles
+    net = StandIn(solutions)
+    assert oneshot(net, boards).solved.all()
+    for per_step in (1, 4):
+        result = iterative(net, boards, per_step=per_step)
+        assert result.solved.all() and (result.boards == solutions).all()
+        empties = (boards == EMPTY).sum(1)
+        assert (result.calls == -(-empties // per_step)).all()
+        assert (result.confidence[boards == EMPTY] == 1).all()
+
+
+@pytest.mark.parametrize("per_step", [2, 5, 81])
+def test_iterative_with_several_cells_per_pass_never_breaks_a_rule(puzzles, per_step):
+    boards, solutions = puzzles
+    rng = np.random.default_rng(per_step)
+
+    class Noise:
+        def predict(self, tokens):
+            return rng.dirichlet(np.ones(9), size=(len(tokens), 81))
+
+    result = iterative(Noise(), boards, per_step=per_step)
+    assert not has_conflict(result.boards).any()
+    assert ((boards == EMPTY) | (result.boards == boards)).all()
+    filled = (result.boards != EMPTY) & (boards == EMPTY)
+    assert ((result.order >= 0) == filled).all()
+    per_pass = [np.bincount(o[o >= 0]) for o in result.order]
+    assert max(c.max() for c in per_pass if c.size) <= per_step
+
+
+def test_iterative_fills_the_most_confident_legal_cells_first():
+    board = np.zeros(81, np.int8)
+    probs = np.full((1, 81, 9), 0.01)
+    probs[0, 40, 4] = 0.9                                   # r5c5 = 5, surest
+    probs[0, 41, 4] = 0.8                                   # r5c6 = 5 would clash with it
+    probs[0, 0, 0] = 0.7                                    # r1c1 = 1, legal
+
+    class Fixed:
+        def predict(self, tokens):
+            return np.repeat(probs, len(tokens), 0)
+
+    result = iterative(Fixed(), board, per_step=2)
+    assert result.boards[0, 40] == 5 and result.boards[0, 0] == 1 and result.boards[0, 41] != 5
+    assert result.order[0, 40] == result.order[0, 0] == 0
+
+
+@pytest.mark.parametrize("mode", ["true", "uniform", "wrong"])
+def test_search_finds_the_exact_solvers_solution_whatever_the_network_says(puzzles, mode):
+    boards, solutions = puzzles
+    net = StandIn(solutions, mode)
+    result = search(net, boards)
+    assert result.solved.all() and not result.no_solution.any()
+    assert (result.boards == solutions).all()
+    assert net.boards_seen == result.calls.sum()
+    assert (result.calls <= 32).all()
+    if mode == "true":
+        assert (result.backtracks == 0).all()
+    if mode == "wrong":
+        assert result.backtracks.sum() > 0
+
+
+def test_search_reports_puzzles_without_a_solution(puzzles):
+    boards, solutions = puzzles
+    # a row missing only 9 whose last cell sees a 9 in its column: propagation alone sees it
+    dead_end = np.zeros(81, np.int8)
+    dead_end[:8], dead_end[17] = np.arange(1, 9), 9
+    broken = [wrong_given(p, s) for p, s in zip(boards, solutions)]
+    unsolvable = np.array([dead_end, *broken])
+    assert all(count_solutions(b) == 0 for b in unsolvable)
+    result = search(StandIn(solutions, "uniform"), unsolvable)
+    assert result.no_solution.all() and not result.solved.any()
+    assert (result.order == -1).all()
+
+
+def test_search_with_a_small_call_cap_still_solves_and_respects_it(puzzles):
+    boards, solutions = puzzles
+    for cap in (1, 2):
+        result = search(StandIn(solutions, "wrong"), boards, max_calls=cap)
+        assert result.solved.all() and (result.boards == solutions).all()
+        assert (result.calls <= cap).all()
+
+
+def test_search_in_a_batch_matches_search_one_puzzle_at_a_time(puzzles):
+    boards, solutions = puzzles
+    net = StandIn(solutions, "uniform")
+    batch = search(net, boards)
+    for k in range(0, len(boards), 5):
+        alone = search(net, boards[k])
+        assert (alone.boards[0] == batch.boards[k]).all()
+        assert alone.calls[0] == batch.calls[k] and alone.backtracks[0] == batch.backtracks[k]
+
+
+def test_search_finds_a_valid_solution_of_a_puzzle_with_many():
+    board = np.zeros(81, np.int8)
+    board[:9] = np.arange(1, 10)
+    result = search(StandIn(np.zeros((1, 81), np.int8), "uniform"), board)
+    assert result.solved[0] and is_valid_solution(board, result.boards[0])
+
+
+def test_propagate_keeps_the_solution_and_decides_only_true_digits(puzzles):
+    boards, solutions = puzzles
+    masks, ok = propagate(to_masks(boards))
+    assert ok.all()
+    assert ((masks >> (solutions - 1).astype(np.uint16)) & 1).all()    # solution bit kept
+    decided = to_boards(masks)
+    assert ((decided == EMPTY) | (decided == solutions)).all()
+    assert (decided != EMPTY).sum() > (boards != EMPTY).sum()
+
+
+def test_propagate_solves_a_singles_puzzle_and_flags_contradictions(puzzles):
+    boards, solutions = puzzles
+    easy = boards[-1]                                       # 36-44 givens
+    masks, ok = propagate(to_masks(easy[None]))
+    assert ok[0] and (to_boards(masks)[0] == solutions[-1]).all()
+    twice = np.zeros((1, 81), np.int8)
+    twice[0, :2] = 5                                        # one digit twice in a row
+    assert not propagate(to_masks(twice))[1][0]
+
+
+def test_guided_search_traces_the_path_to_the_solution(puzzles):
+    boards, solutions = puzzles
+    result = search(StandIn(solutions), boards)
+    trace = fill_trace(result, 0)
+    assert len(trace) == (boards[0] == EMPTY).sum()
+    assert [t["step"] for t in trace] == sorted(t["step"] for t in trace)
+    assert all(t["confidence"] == 1.0 for t in trace)
+    out = guided_search(StandIn(solutions, "uniform").predict, boards)
+    assert ((out.order >= 0) == (boards == EMPTY)).all()
+
+
+def test_records_describe_each_puzzle_for_json(puzzles):
+    boards, solutions = puzzles
+    result = decode(StandIn(solutions), boards[:2], "search")
+    first = records(boards[:2], result, trace=True)[0]
+    assert first["solved"] and first["solution"] == first["board"]
+    assert set(first) == {"index", "puzzle", "solved", "solution", "board", "calls",
+                          "backtracks", "no_solution", "trace"}
+    assert "backtracks" not in records(boards[:1], decode(StandIn(solutions), boards[:1],
+                                                          "oneshot"))[0]
+
+
+def test_decode_refuses_an_unknown_strategy(puzzles):
+    with pytest.raises(ValueError, match="unknown strategy 'guess'"):
+        decode(StandIn(puzzles[1]), puzzles[0], "guess")
+
+
+def test_evaluate_breaks_results_down_by_givens(puzzles):
+    boards, solutions = puzzles
+    report = evaluate(StandIn(solutions, "uniform"), boards, None, "search", by_givens=True)
+    assert report["puzzles"] == len(boards) and report["solve_rate"] == 1.0
+    assert sum(row["puzzles"] for row in report["by_givens"]) == len(boards)
+    assert {row["givens"] for row in report["by_givens"]} <= {b[2] for b in GIVEN_BUCKETS}
+    assert report["cell_accuracy"] < 0.5 and report["puzzles_per_second"] > 0
+    oracle = evaluate(StandIn(solutions), boards, solutions)          # what training calls
+    assert oracle["cell_accuracy"] == oracle["solve_rate"] == oracle["oneshot_solve_rate"] == 1.0
+    with pytest.raises(ValueError, match="puzzle 1 has no solution"):
+        evaluate(StandIn(solutions), wrong_given(boards[0], solutions[0]), None)
+
+
+def test_load_model_refuses_a_network_that_is_not_a_sudoku_model(tmp_path):
+    save(NetworkN([2, 3, 1]), tmp_path / "xor.npz")
+    with pytest.raises(ModelFileError, match="not a Sudoku model"):
+        load_model(tmp_path / "xor.npz")
