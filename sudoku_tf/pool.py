@@ -8,6 +8,7 @@ on the step number, never on how fast the workers were, so runs stay reproducibl
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 
 import numpy as np
@@ -18,6 +19,8 @@ from .generator import random_grid, remove_givens
 INITIAL = 256          # puzzles available at step 0
 PER_STEP = 1.0         # puzzles added per training step
 CAP = 200_000
+CHUNK = 32             # puzzles per job handed to a worker
+LOOKAHEAD = 256        # puzzles made ahead of need; more would only burn a core
 
 
 def make_pool_puzzle(seed: int, lo: int, index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +42,7 @@ class PuzzlePool:
         self.puzzles = np.zeros((0, N_CELLS), np.int8)
         self.solutions = np.zeros((0, N_CELLS), np.int8)
         self._procs = None
-        self._stream = None
+        self._pending = collections.deque()                          # AsyncResults, in index order
 
     def size_at(self, step: int) -> int:
         return min(CAP, INITIAL + int(step * PER_STEP))
@@ -65,15 +68,20 @@ class PuzzlePool:
     def close(self) -> None:
         if self._procs is not None:
             self._procs.terminate()
-            self._procs, self._stream = None, None
+            self._procs = None
+            self._pending.clear()
 
     def _grow(self, n: int) -> None:
-        if self._stream is None:
-            # one endless, ordered stream of puzzles from len(self.puzzles) on
+        """Appends puzzles up to n, keeping LOOKAHEAD more in the workers' hands."""
+        if self._procs is None:
             self._procs = multiprocessing.get_context("spawn").Pool(self.workers)
-            jobs = ((self.seed, self.lo, i) for i in range(len(self.puzzles), CAP))
-            self._stream = self._procs.imap(_make, jobs, chunksize=8)
-        self._append([next(self._stream) for _ in range(n - len(self.puzzles))])
+        while len(self.puzzles) < n:
+            queued = len(self.puzzles) + CHUNK * len(self._pending)
+            while queued < min(CAP, n + LOOKAHEAD):
+                jobs = [(self.seed, self.lo, i) for i in range(queued, min(CAP, queued + CHUNK))]
+                self._pending.append(self._procs.map_async(_make, jobs))
+                queued += len(jobs)
+            self._append(self._pending.popleft().get())
 
     def _append(self, made) -> None:
         if made:
