@@ -18,6 +18,8 @@ from .search import guided_search
 from .solver import solve
 
 STRATEGIES = ("oneshot", "iterative", "search")
+BATCH_SIZE = 32     # boards per network call; far larger batches run slower per board
+MAX_CALLS = 32      # network calls per puzzle before search goes on with the exact solver
 # (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
 GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45, "36-45"),
                  (46, N_CELLS, "46+"))
@@ -58,14 +60,14 @@ def is_solved(puzzles: np.ndarray, boards: np.ndarray) -> np.ndarray:
     return (boards != EMPTY).all(1) & keeps & ~has_conflict(boards)
 
 
-def predict_in_batches(model, boards: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def predict_in_batches(model, boards: np.ndarray, batch_size: int = BATCH_SIZE) -> np.ndarray:
     """model.predict over (N, 81) boards in chunks: (N, 81, 9) probabilities."""
     return np.concatenate([model.predict(boards[i:i + batch_size])
                            for i in range(0, len(boards), batch_size)]) if len(boards) else \
         np.zeros((0, N_CELLS, 9), np.float32)
 
 
-def oneshot(model, puzzles: np.ndarray, batch_size: int = 256) -> DecodeResult:
+def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE) -> DecodeResult:
     """One forward pass; every empty cell takes its most probable digit."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     probs = predict_in_batches(model, puzzles, batch_size)
@@ -77,7 +79,8 @@ def oneshot(model, puzzles: np.ndarray, batch_size: int = 256) -> DecodeResult:
                         order, confidence)
 
 
-def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = 256) -> DecodeResult:
+def iterative(model, puzzles: np.ndarray, per_step: int = 1,
+              batch_size: int = BATCH_SIZE) -> DecodeResult:
     """Repeatedly fill the most confident legal cell(s), re-running the network each pass.
 
     Each pass takes, among empty cells, the (cell, digit) with the highest probability
@@ -116,7 +119,8 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = 2
     return DecodeResult(boards, is_solved(puzzles, boards), calls, order, confidence)
 
 
-def search(model, puzzles: np.ndarray, max_calls: int = 32, batch_size: int = 256) -> DecodeResult:
+def search(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
+           batch_size: int = BATCH_SIZE) -> DecodeResult:
     """Network-guided exact search (see `search.guided_search`): every puzzle ends solved
     or proven to have no solution; after `max_calls` predictions a puzzle finishes with
     the exact solver."""
@@ -129,7 +133,7 @@ def search(model, puzzles: np.ndarray, max_calls: int = 32, batch_size: int = 25
 
 
 def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
-           max_calls: int = 32, batch_size: int = 256) -> DecodeResult:
+           max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE) -> DecodeResult:
     """Solve (B, 81) puzzles with one of `STRATEGIES`."""
     if strategy == "oneshot":
         return oneshot(model, puzzles, batch_size)
@@ -141,11 +145,12 @@ def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int =
 
 
 def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
-             per_step: int = 1, max_calls: int = 32, batch_size: int = 256,
+             per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
              by_givens: bool = False) -> dict:
     """Cell accuracy on empty cells (one pass), full-solve rate and network calls under
-    `strategy`, and its speed. Without solutions the exact solver's are used. With `by_givens`, each bucket of `GIVEN_BUCKETS` is decoded
-    as its own batch and reported under "by_givens" as well.
+    `strategy`, and its speed; `solutions` None means the exact solver's. With
+    `by_givens`, each bucket of `GIVEN_BUCKETS` is decoded as its own batch and reported
+    under "by_givens" as well.
     """
     puzzles = np.atleast_2d(puzzles)
     if not len(puzzles):
@@ -214,7 +219,8 @@ def fill_trace(result: DecodeResult, k: int) -> list[dict]:
     cells = np.flatnonzero(result.order[k] >= 0)
     cells = cells[np.lexsort((-result.confidence[k, cells], result.order[k, cells]))]
     return [{"step": int(result.order[k, i]), "cell": cell_name(int(i)),
-             "digit": int(result.boards[k, i]), "confidence": round(float(result.confidence[k, i]), 4)}
+             "digit": int(result.boards[k, i]),
+             "confidence": round(float(result.confidence[k, i]), 4)}
             for i in cells]
 
 

@@ -120,7 +120,8 @@ def _branch(frames: list[_Frame]) -> None:
     sure = np.where(POPCOUNT[masks] > 1, p.max(-1), -1.0)                # (F, 81)
     cells = sure.argmax(1)
     ranked = np.argsort(-p[np.arange(len(frames)), cells], axis=1, kind="stable")
-    for f, cell, digits, n in zip(frames, cells, ranked, POPCOUNT[masks[np.arange(len(frames)), cells]]):
+    counts = POPCOUNT[masks[np.arange(len(frames)), cells]]
+    for f, cell, digits, n in zip(frames, cells, ranked, counts):
         f.cell, f.digits = int(cell), [int(d) + 1 for d in digits[:n]]
 
 

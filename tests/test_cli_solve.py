@@ -52,7 +52,8 @@ def test_solve_reads_every_file_format_and_prints_lines(model, source):
 
 
 def test_solve_reads_standard_input_and_a_literal_puzzle(model):
-    piped = solve(model, "-", "--format", "line", input=f"{PUZZLE}\n{NO_SOLUTION.replace('.', '0')}\n")
+    zeros = NO_SOLUTION.replace(".", "0")
+    piped = solve(model, "-", "--format", "line", input=f"{PUZZLE}\n{zeros}\n")
     assert piped.exit_code == 1
     assert piped.stdout.splitlines()[0] == SOLUTION
     literal = solve(model, PUZZLE, "--format", "line")

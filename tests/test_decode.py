@@ -13,8 +13,9 @@ from sudoku_tf.search import guided_search, propagate, to_boards, to_masks
 from sudoku_tf.solver import count_solutions, solve
 
 # a 17-given puzzle that needs guessing, and one that needs far more (21 givens)
-HARD = parse_boards("4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......\n"
-                    "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4..")[0]
+HARD = parse_boards(
+    "4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......\n"
+    "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4..")[0]
 
 
 @pytest.fixture(scope="module")
