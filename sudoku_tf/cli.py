@@ -351,3 +351,59 @@ def _format_eval(report: dict) -> str:
                     f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}"
                     f"{r['puzzles_per_second']:>11.1f}")
     return "\n".join(rows)
+
+
+# ------------------------------------------------------------------ report
+
+@cli.command()
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_MODEL, show_default=True, help="Trained model file.")
+@click.option("--puzzles", default="data/eval1000.csv", show_default=True,
+              help="Puzzles to average over (a puzzle file, or - for stdin); the first is "
+                   "also decoded step by step.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("reports/attention.html"), show_default=True, help="HTML file to write.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also write the numbers as JSON to this file (- for stdout).")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Use only the first N puzzles.")
+@click.option("--cell", default="r5c5", show_default=True,
+              help="The query cell whose attention the board overlays show.")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
+    """Write an HTML report of what each attention head looks at.
+
+    Runs the model over the puzzles and measures, for every head, the attention a cell
+    puts on its row, column and box, on itself and elsewhere, then labels the head row,
+    column, box, self or mixed. The page (one self-contained file) holds a table of all
+    heads, a heatmap per head, a view per block and one puzzle decoded step by step. The
+    table also goes to stdout, unless the JSON does.
+
+    \b
+    Examples:
+      sudoku-tf report
+      sudoku-tf report --model models/small.npz --puzzles data/example.csv -o small.html
+      sudoku-tf report --limit 200 --json - --force | jq .labels
+    """
+    from .report import build_report, check_output, format_table, parse_cell, write_text_atomic
+
+    to_stdout = json_path is not None and str(json_path) == "-"
+    try:
+        query = parse_cell(cell)
+        for path in [output] + ([json_path] if json_path and not to_stdout else []):
+            check_output(path, force)
+    except (ValueError, FileExistsError) as err:
+        raise InputError(str(err)) from None
+    boards, solutions = _read_puzzles(puzzles)
+    model = _load_model(model_path)
+    boards = boards[:limit]
+    click.echo(f"analysing attention on {len(boards)} puzzles", err=True)
+    result = build_report(model, boards, None if solutions is None else solutions[:limit],
+                          str(model_path), puzzles, query)
+    write_text_atomic(output, result.html)
+    text = json.dumps(result.data, indent=1)
+    if json_path and not to_stdout:
+        write_text_atomic(json_path, text + "\n")
+    click.echo(text if to_stdout else format_table(result.data))
+    click.echo(f"wrote {output}" + (f" and {json_path}" if json_path and not to_stdout else ""),
+               err=True)

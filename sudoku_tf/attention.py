@@ -1,0 +1,195 @@
+"""What the attention heads of a Sudoku model look at: mass on the query cell's row,
+column and box, a label per head, entropy, and how it changes as the board fills.
+
+Numbers only; `report` draws them.
+
+A (query, key) pair of cells falls in exactly one of seven disjoint classes (CLASSES):
+the cell itself, a peer sharing only its row, its row and its box, only its box, its
+column and its box, only its column, or no unit at all. A head's scores (SCORES) add
+them up per unit: `row` is the mass on the 8 other cells of the query's row (the `row`
+and `row+box` classes), likewise `column` and `box`; these overlap by design, so a pure
+row head scores row 1.0 and box 0.25. `self` is the query itself, `other` the 60 cells
+sharing no unit. Chance is what uniform attention gets: 8/81 per unit, 1/81, 60/81.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .board import BOX, COL, EMPTY, N_CELLS, ROW
+from .decode import iterative
+
+CLASSES = ("self", "row", "row+box", "box", "column+box", "column", "other")
+SCORES = ("self", "row", "column", "box", "other")
+LABELS = ("self", "row", "column", "box", "mixed")
+# labelling rule: a candidate's mass must reach MIN_MASS (over 3x the 8/81 chance of a
+# unit) and be at least DOMINANCE times the mass of every other candidate
+MIN_MASS = 0.4
+DOMINANCE = 2.0
+LATE_FRACTION = 0.8        # the late boards have this share of their empty cells filled
+LATE_PER_STEP = 5          # cells filled per network call when decoding to the late boards
+
+
+def _class_index() -> np.ndarray:
+    """(81, 81) int: the CLASSES index of every (query, key) pair of cells."""
+    same_row = ROW[:, None] == ROW[None, :]
+    same_col = COL[:, None] == COL[None, :]
+    same_box = BOX[:, None] == BOX[None, :]
+    index = np.full((N_CELLS, N_CELLS), CLASSES.index("other"))
+    for name, where in [("column", same_col), ("row", same_row), ("box", same_box),
+                        ("row+box", same_row & same_box), ("column+box", same_col & same_box),
+                        ("self", np.eye(N_CELLS, dtype=bool))]:
+        index[where] = CLASSES.index(name)                       # later rules win
+    index.flags.writeable = False
+    return index
+
+
+CLASS_INDEX = _class_index()
+# which classes make up each score: (len(SCORES), len(CLASSES)) 0/1
+_SCORE_OF_CLASS = np.array([[name in ("self",), "row" in name, "column" in name,
+                             "box" in name, name == "other"] for name in CLASSES], float).T
+CLASS_CHANCE = np.bincount(CLASS_INDEX[0], minlength=len(CLASSES)) / N_CELLS
+SCORE_CHANCE = _SCORE_OF_CLASS @ CLASS_CHANCE
+
+
+def class_masses(maps: np.ndarray) -> np.ndarray:
+    """Attention maps (..., 81, 81) -> mean mass per class over queries (..., 7)."""
+    one_hot = CLASS_INDEX[..., None] == np.arange(len(CLASSES))   # (81, 81, 7)
+    return np.einsum("...qk,qkc->...c", maps, one_hot.astype(maps.dtype)) / N_CELLS
+
+
+def head_scores(maps: np.ndarray) -> np.ndarray:
+    """Attention maps (..., 81, 81) -> scores (..., 5) in SCORES order: self, row,
+    column, box, other (row, column and box overlap; see the module docstring)."""
+    return class_masses(maps) @ _SCORE_OF_CLASS.T
+
+
+def label_head(scores: np.ndarray) -> str:
+    """`self`, `row`, `column` or `box` for the candidate whose score is at least MIN_MASS
+    and DOMINANCE times each other candidate's; else `mixed`. scores: (5,) as SCORES."""
+    candidates = np.asarray(scores, float)[:4]                      # all but `other`
+    best = int(candidates.argmax())
+    rest = np.delete(candidates, best)
+    if candidates[best] >= MIN_MASS and (candidates[best] >= DOMINANCE * rest).all():
+        return SCORES[best]
+    return "mixed"
+
+
+def entropy_bits(probs: np.ndarray) -> np.ndarray:
+    """Entropy in bits of distributions over the last axis: (..., T) -> (...)."""
+    logs = np.log2(np.maximum(probs, np.finfo(probs.dtype).tiny))
+    return -(probs * logs).sum(-1)
+
+
+@dataclass
+class StageStats:
+    """Attention over one set of boards, per block application L (pass-major) and head H.
+
+    maps (L, H, 81, 81): mean attention over the boards. entropy (L, H): mean entropy in
+    bits of one query's attention. filled_mass (L, H): mean mass an empty cell puts on
+    filled cells; filled_share: the mean share of filled cells, which uniform gives.
+    """
+
+    name: str
+    boards: np.ndarray
+    maps: np.ndarray
+    entropy: np.ndarray
+    filled_mass: np.ndarray
+    filled_share: float
+
+    def scores(self) -> np.ndarray:
+        """(L, H, 5) in SCORES order."""
+        return head_scores(self.maps)
+
+    def labels(self) -> list[list[str]]:
+        """[L][H] head labels."""
+        return [[label_head(s) for s in layer] for layer in self.scores()]
+
+
+def collect(model, boards: np.ndarray, name: str = "boards", batch_size: int = 32) -> StageStats:
+    """Runs the model over boards (N, 81) int8 and averages the attention of every head."""
+    boards = np.atleast_2d(boards).astype(np.int8)
+    if not len(boards):
+        raise ValueError("no boards to collect attention from")
+    filled = (boards != EMPTY).astype(np.float32)                   # (N, 81)
+    has_empty = filled.min(1) == 0                                   # (N,)
+    weight = has_empty / max(int(has_empty.sum()), 1)                # averages over those boards
+    # an empty query's mass on filled keys, averaged over the empty queries of its board
+    query_weight = (1 - filled) * (weight / np.maximum((1 - filled).sum(1), 1))[:, None]
+    sums = None
+    for start in range(0, len(boards), batch_size):
+        part = slice(start, start + batch_size)
+        model.predict(boards[part])
+        layers = model.get_attention_weights()                       # L x (B, H, 81, 81)
+        if sums is None:
+            shape = (len(layers), layers[0].shape[1])
+            sums = [np.zeros(shape + (N_CELLS, N_CELLS)), np.zeros(shape), np.zeros(shape)]
+        for layer, attn in enumerate(layers):
+            on_filled = attn @ filled[part, None, :, None]          # (B, H, 81, 1)
+            sums[0][layer] += attn.sum(0)
+            sums[1][layer] += entropy_bits(attn).mean(-1).sum(0)
+            sums[2][layer] += np.einsum("bhq,bq->h", on_filled[..., 0], query_weight[part])
+    n = len(boards)
+    return StageStats(name, boards, sums[0] / n, sums[1] / n, sums[2],
+                      float(filled.mean(1) @ weight))
+
+
+def late_boards(puzzles: np.ndarray, boards: np.ndarray, order: np.ndarray,
+                fraction: float = LATE_FRACTION) -> np.ndarray:
+    """The boards met late in decoding: each puzzle with the first `fraction` of the cells
+    decoding filled (by `order`, the pass of each fill; -1 = not filled) put back."""
+    rank = np.where(order >= 0, order, np.iinfo(order.dtype).max)
+    first = np.argsort(rank, axis=1, kind="stable")                 # fill order, cell ids
+    keep = np.floor((order >= 0).sum(1) * fraction).astype(int)      # (N,)
+    take = np.arange(N_CELLS) < keep[:, None]                        # (N, 81) over `first`
+    late = puzzles.copy()
+    rows = np.nonzero(take)[0]
+    late[rows, first[take]] = boards[rows, first[take]]
+    return late
+
+
+@dataclass
+class AttentionAnalysis:
+    """Attention of every head on the puzzles as given (`start`) and late in decoding."""
+
+    config: dict
+    start: StageStats
+    late: StageStats
+
+    def heads(self) -> list[dict]:
+        """One JSON-ready record per head: where it sits, then its numbers on the puzzles
+        as given, with the same numbers for the late boards under `late`."""
+        n_blocks = self.config["n_blocks"]
+        start, late = _stage_records(self.start), _stage_records(self.late)
+        return [{"layer": layer, "pass": layer // n_blocks, "block": layer % n_blocks,
+                 "head": head, **start[layer][head], "late": late[layer][head]}
+                for layer, head in np.ndindex(self.start.maps.shape[:2])]
+
+
+def _stage_records(stage: StageStats) -> list[list[dict]]:
+    """[L][H] JSON-ready numbers of one stage."""
+    scores, classes, labels = stage.scores(), class_masses(stage.maps), stage.labels()
+    return [[{"label": labels[layer][head],
+              "scores": _named(SCORES, scores[layer, head]),
+              "classes": _named(CLASSES, classes[layer, head]),
+              "entropy_bits": round(float(stage.entropy[layer, head]), 4),
+              "filled_mass": round(float(stage.filled_mass[layer, head]), 4),
+              "filled_share": round(stage.filled_share, 4)}
+             for head in range(scores.shape[1])] for layer in range(scores.shape[0])]
+
+
+def _named(names, values) -> dict:
+    return {name: round(float(v), 4) for name, v in zip(names, values)}
+
+
+def analyze(model, puzzles: np.ndarray, batch_size: int = 32) -> AttentionAnalysis:
+    """Attention statistics of every head on the puzzles (N, 81) and on the boards that
+    iterative decoding (LATE_PER_STEP cells a call) reaches when LATE_FRACTION is filled."""
+    puzzles = np.atleast_2d(puzzles).astype(np.int8)
+    decoded = iterative(model, puzzles, per_step=LATE_PER_STEP, batch_size=batch_size)
+    late = late_boards(puzzles, decoded.boards, decoded.order)
+    config = {k: model.config()[k] for k in ("n_blocks", "n_loops", "n_heads")}
+    return AttentionAnalysis(config, collect(model, puzzles, "start", batch_size),
+                             collect(model, late, "late", batch_size))

@@ -1,0 +1,225 @@
+"""Inline SVG charts for the attention report: head heatmaps with a board overlay, class
+bars per block, the decoding board and its confidence curve.
+
+Each function returns one `<svg>` string; pages and files are `report`'s business.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from html import escape
+
+import numpy as np
+
+from .board import BOX, COL, EMPTY, ROW, cell_name
+
+BLUES = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")    # attention, low to high
+CONFIDENCE = ("#fca5a5", "#fde68a", "#bbf7d0")                      # probability 0, 0.5, 1
+COLORS = {"self": "#7c3aed", "row": "#2563eb", "row+box": "#0891b2", "box": "#16a34a",
+          "column+box": "#ca8a04", "column": "#ea580c", "other": "#cbd5e1", "mixed": "#64748b"}
+HEAT_PX = 3                # screen pixels per cell of the 81x81 heatmap
+BOARD_PX = 26              # per cell of a small board overlay
+
+
+def ramp(values: np.ndarray, anchors=BLUES) -> np.ndarray:
+    """Values in [0, 1] (...) -> colours (..., 3) uint8, linear between evenly spaced anchors."""
+    stops = np.array([[int(a[i:i + 2], 16) for i in (1, 3, 5)] for a in anchors], float)
+    x = np.clip(np.asarray(values, float), 0, 1) * (len(anchors) - 1)
+    lo = np.minimum(x.astype(int), len(anchors) - 2)
+    t = (x - lo)[..., None]
+    return np.rint(stops[lo] * (1 - t) + stops[lo + 1] * t).astype(np.uint8)
+
+
+def _hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(c) for c in rgb)
+
+
+def png_data_uri(rgb: np.ndarray) -> str:
+    """An (h, w, 3) uint8 image as a `data:image/png;base64,...` URI (no dependencies)."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\0" + rgb[y].tobytes() for y in range(h))     # filter type 0 per row
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _svg(width: float, height: float, body: list[str], css_class: str, label: str) -> str:
+    return (f'<svg class="{css_class}" role="img" '
+            f'aria-label="{escape(label)}" viewBox="0 0 {width:g} {height:g}" '
+            f'width="{width:g}" height="{height:g}">' + "".join(body) + "</svg>")
+
+
+def _text(x, y, content, anchor="middle", size=11, fill="#334155", extra="") -> str:
+    return (f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}" font-size="{size}" '
+            f'fill="{fill}"{extra}>{escape(str(content))}</text>')
+
+
+def _rect(x, y, w, h, fill="none", stroke="none", width=1.0, title: str | None = None) -> str:
+    head = (f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" fill="{fill}" '
+            f'stroke="{stroke}" stroke-width="{width:g}"')
+    return head + (f"><title>{escape(title)}</title></rect>" if title else "/>")
+
+
+def _board_lines(x0, y0, cell, color="#334155") -> list[str]:
+    """Thin cell lines and thick box lines of a 9x9 board."""
+    lines = []
+    for k in range(10):
+        width = 1.6 if k % 3 == 0 else 0.4
+        at = k * cell
+        lines.append(f'<path d="M{x0 + at:g} {y0:g}v{9 * cell:g}M{x0:g} {y0 + at:g}h{9 * cell:g}" '
+                     f'stroke="{color}" stroke-width="{width}"/>')
+    return lines
+
+
+def head_svg(attention: np.ndarray, query: int, title: str) -> str:
+    """One head: its mean (81, 81) attention as a heatmap (query rows, key columns), and
+    beside it the board coloured by where cell `query` looks, its row, column and box outlined."""
+    side = 81 * HEAT_PX
+    x0, y0 = 30, 30
+    bx = x0 + side + 44
+    peak = max(float(attention.max()), 1e-12)
+    body = [_text(x0 + side / 2, 14, "key cell (row by row) →", size=10),
+            _text(12, y0 + side / 2, "query cell →", size=10,
+                  extra=f' transform="rotate(-90 12 {y0 + side / 2:g})"'),
+            f'<image x="{x0}" y="{y0}" width="{side}" height="{side}" preserveAspectRatio="none" '
+            f'style="image-rendering:pixelated" href="{png_data_uri(ramp(attention / peak))}"/>']
+    band = 9 * HEAT_PX
+    for r in range(9):
+        body.append(_text(x0 - 4, y0 + (r + 0.5) * band + 3, f"r{r + 1}", "end", 8))
+        body.append(_text(x0 + (r + 0.5) * band, y0 + side + 11, f"r{r + 1}", size=8))
+    body.append(f'<path d="{"".join(f"M{x0 + k * band} {y0}v{side}M{x0} {y0 + k * band}h{side}" for k in range(1, 9))}" '
+                f'stroke="#94a3b8" stroke-width="0.5" stroke-opacity="0.6"/>')
+    body.append(_rect(x0, y0, side, side, stroke="#475569"))
+    qy = y0 + (query + 0.5) * HEAT_PX
+    body.append(f'<path d="M{x0 + side + 2} {qy:g}l7 -4v8z" fill="#0f172a"><title>'
+                f'{cell_name(query)}</title></path>')
+    body += _overlay(attention[query], query, bx, y0)
+    body.append(_text(x0 + side / 2, y0 + side + 26, f"mean attention, white 0 to dark {peak:.2f}",
+                      size=10, fill="#64748b"))
+    body.append(_text(bx + 4.5 * BOARD_PX, y0 + side + 26, f"where {cell_name(query)} looks",
+                      size=10, fill="#64748b"))
+    return _svg(bx + 9 * BOARD_PX + 6, y0 + side + 34, body, "head-map", title)
+
+
+def _overlay(weights: np.ndarray, query: int, x0: float, y0: float) -> list[str]:
+    """A board coloured by one query's attention (81,), with its units outlined."""
+    cell = BOARD_PX
+    peak = max(float(weights.max()), 1e-12)
+    colors = ramp(weights / peak)
+    body = []
+    for i in range(81):
+        x, y = x0 + COL[i] * cell, y0 + ROW[i] * cell
+        body.append(_rect(x, y, cell, cell, _hex(colors[i]),
+                          title=f"{cell_name(i)}: {weights[i]:.3f}"))
+        if weights[i] >= 0.05:
+            dark = weights[i] / peak > 0.55
+            body.append(_text(x + cell / 2, y + cell / 2 + 3, f"{round(100 * weights[i])}",
+                              size=8, fill="#ffffff" if dark else "#1e293b"))
+    body += _board_lines(x0, y0, cell, "#94a3b8")
+    r, c, b = ROW[query], COL[query], BOX[query]
+    for unit, (ux, uy, w, h), inset in [("row", (0, r, 9, 1), 2), ("column", (c, 0, 1, 9), 2),
+                                        ("box", (b % 3 * 3, b // 3 * 3, 3, 3), 4)]:
+        body.append(_rect(x0 + ux * cell + inset, y0 + uy * cell + inset, w * cell - 2 * inset,
+                          h * cell - 2 * inset, stroke=COLORS[unit], width=2))
+    cx, cy = x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell
+    body.append(f'<circle cx="{cx:g}" cy="{cy:g}" r="4" fill="#0f172a" stroke="#fff"/>')
+    return body
+
+
+def label_grid_svg(layers: list[str], labels: list[list[str]], strengths: np.ndarray) -> str:
+    """One tile per head, a row per block application: its label, and its labelled score
+    (the largest for `mixed`) from strengths (L, H); each tile links to `#{layer}.h{k}`."""
+    tile_w, tile_h, x0, y0 = 64, 34, 58, 22
+    n_heads = strengths.shape[1]
+    body = [_text(x0 + (h + 0.5) * tile_w, 14, f"h{h + 1}", size=11) for h in range(n_heads)]
+    for r, (layer, row) in enumerate(zip(layers, labels)):
+        y = y0 + r * tile_h
+        body.append(_text(x0 - 8, y + tile_h / 2 + 4, layer, "end", 11))
+        for h, label in enumerate(row):
+            x = x0 + h * tile_w
+            body.append(f'<a href="#{layer}.h{h + 1}">'
+                        + _rect(x + 2, y + 2, tile_w - 4, tile_h - 4, COLORS[label],
+                                title=f"{layer}.h{h + 1}: {label}")
+                        + _text(x + tile_w / 2, y + 16, label, size=11, fill="#ffffff",
+                                extra=' font-weight="600"')
+                        + _text(x + tile_w / 2, y + 28, f"{strengths[r, h]:.2f}", size=9,
+                                fill="#f1f5f9") + "</a>")
+    return _svg(x0 + n_heads * tile_w + 4, y0 + len(layers) * tile_h + 4, body, "label-grid",
+                "head labels")
+
+
+def class_bars_svg(masses: np.ndarray, names: list[str], labels: list[str],
+                   classes: tuple[str, ...], chance: np.ndarray, title: str) -> str:
+    """Stacked bars of each head's mass per class, masses (H, len(classes)), under a bar of
+    uniform attention's share for comparison."""
+    bar_x, bar_w, row_h = 62, 380, 22
+    rows = [("uniform", chance, "")] + list(zip(names, masses, labels))
+    body = []
+    for k, (name, mass, label) in enumerate(rows):
+        y = 6 + k * row_h
+        body.append(_text(bar_x - 8, y + 14, name, "end", 11))
+        x = bar_x
+        for cls, m in zip(classes, mass):
+            w = bar_w * float(m)
+            body.append(_rect(x, y + 3, w, row_h - 6, COLORS[cls],
+                              title=f"{name} {cls}: {m:.3f}"))
+            x += w
+        if label:
+            body.append(_text(bar_x + bar_w + 8, y + 14, label, "start", 11, COLORS[label],
+                              ' font-weight="600"'))
+    return _svg(bar_x + bar_w + 70, 12 + len(rows) * row_h, body, "block-bars", title)
+
+
+def decode_board_svg(puzzle: np.ndarray, board: np.ndarray, order: np.ndarray,
+                     confidence: np.ndarray, solution: np.ndarray | None) -> str:
+    """The decoded board: givens in black; each filled cell tinted by the model's confidence,
+    with its step number, in a `<g class="step" data-step=k>`; wrong digits struck in red."""
+    cell, x0, y0 = 40, 6, 6
+    body = [_rect(x0, y0, 9 * cell, 9 * cell, "#ffffff")]
+    colors = ramp(confidence, CONFIDENCE)
+    for i in range(81):
+        x, y = x0 + COL[i] * cell, y0 + ROW[i] * cell
+        if puzzle[i] != EMPTY:
+            body.append(_text(x + cell / 2, y + cell / 2 + 7, puzzle[i], size=20, fill="#0f172a",
+                              extra=' font-weight="600"'))
+        elif order[i] >= 0:
+            wrong = solution is not None and board[i] != solution[i]
+            note = f"step {order[i] + 1}: {cell_name(i)} = {board[i]}, p = {confidence[i]:.2f}"
+            body.append(f'<g class="step" data-step="{order[i]}" data-note="{escape(note)}'
+                        f'{" (wrong)" if wrong else ""}"><title>{escape(note)}</title>'
+                        + _rect(x + 1, y + 1, cell - 2, cell - 2, _hex(colors[i]),
+                                "#b91c1c" if wrong else "none", 2)
+                        + _text(x + cell / 2, y + cell / 2 + 7, board[i], size=20,
+                                fill="#b91c1c" if wrong else "#1d4ed8")
+                        + _text(x + 3, y + 10, order[i] + 1, "start", 8, "#475569") + "</g>")
+    body += _board_lines(x0, y0, cell)
+    return _svg(9 * cell + 12, 9 * cell + 12, body, "decode-board", "iterative decoding")
+
+
+def confidence_svg(confidence: np.ndarray, wrong: np.ndarray) -> str:
+    """The model's probability for the digit placed at each step (n,), wrong steps in red."""
+    width, height, x0, y0, plot_h = 560, 170, 40, 10, 120
+    n = len(confidence)
+    xs = x0 + (np.arange(n) + 0.5) * (width - x0 - 10) / max(n, 1)
+    ys = y0 + plot_h * (1 - np.asarray(confidence))
+    body = []
+    for p in (0, 0.5, 1):
+        y = y0 + plot_h * (1 - p)
+        body.append(f'<path d="M{x0} {y:g}H{width - 10}" stroke="#e2e8f0"/>')
+        body.append(_text(x0 - 6, y + 4, f"{p:g}", "end", 10))
+    if n:
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
+        body.append(f'<polyline points="{points}" fill="none" stroke="#1d4ed8" stroke-width="1.5"/>')
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" '
+                    f'fill="{"#b91c1c" if wrong[k] else "#1d4ed8"}"><title>step {k + 1}: '
+                    f'p = {confidence[k]:.3f}</title></circle>')
+    body.append(_text(x0 + (width - x0) / 2, height - 12, "decoding step", size=10, fill="#64748b"))
+    return _svg(width, height, body, "confidence", "confidence per decoding step")

@@ -1,0 +1,132 @@
+"""Head scores and labels on hand-built attention maps, statistics over boards with a
+model whose attention is known, and the sanity check that an untrained model is mixed."""
+
+import numpy as np
+import pytest
+
+from sudoku_tf.attention import (CLASS_CHANCE, CLASSES, DOMINANCE, MIN_MASS, SCORE_CHANCE, SCORES,
+                                 analyze, class_masses, collect, entropy_bits, head_scores,
+                                 label_head, late_boards)
+from sudoku_tf.board import BOX, COL, ROW
+from sudoku_tf.train import TrainConfig, build_model
+
+SELF = np.eye(81, dtype=bool)
+
+
+def unit_head(key) -> np.ndarray:
+    """(81, 81): every cell attends evenly to the 8 others sharing key (ROW, COL or BOX)."""
+    peers = (key[:, None] == key[None, :]) & ~SELF
+    return peers / peers.sum(1, keepdims=True)
+
+
+ROW_HEAD, COLUMN_HEAD, BOX_HEAD = unit_head(ROW), unit_head(COL), unit_head(BOX)
+UNIFORM = np.full((81, 81), 1 / 81)
+
+
+def scores(**named) -> np.ndarray:
+    return np.array([named.get(name, 0.0) for name in SCORES])
+
+
+@pytest.mark.parametrize("attention, expected, label", [
+    (ROW_HEAD, scores(row=1, box=0.25), "row"),
+    (COLUMN_HEAD, scores(column=1, box=0.25), "column"),
+    (BOX_HEAD, scores(row=0.25, column=0.25, box=1), "box"),
+    (SELF.astype(float), scores(self=1), "self"),
+    (UNIFORM, scores(self=1 / 81, row=8 / 81, column=8 / 81, box=8 / 81, other=60 / 81), "mixed"),
+])
+def test_hand_built_heads_get_exact_scores_and_labels(attention, expected, label):
+    assert np.allclose(head_scores(attention), expected, rtol=0, atol=1e-12)
+    assert label_head(head_scores(attention)) == label
+
+
+def test_pure_heads_fill_exactly_their_disjoint_classes():
+    expected = {"row": {"row": 6 / 8, "row+box": 2 / 8},
+                "box": {"box": 4 / 8, "row+box": 2 / 8, "column+box": 2 / 8}}
+    for name, attention in [("row", ROW_HEAD), ("box", BOX_HEAD)]:
+        want = [expected[name].get(c, 0.0) for c in CLASSES]
+        assert np.allclose(class_masses(attention), want, rtol=0, atol=1e-12)
+
+
+def test_chance_levels_count_the_cells_of_each_class():
+    assert np.allclose(CLASS_CHANCE * 81, [1, 6, 2, 4, 2, 6, 60])
+    assert np.allclose(SCORE_CHANCE * 81, [1, 8, 8, 8, 60])
+    assert np.allclose(class_masses(UNIFORM), CLASS_CHANCE)
+    assert class_masses(np.random.default_rng(0).dirichlet(np.ones(81), 81)).sum() == \
+        pytest.approx(1.0)
+
+
+def test_half_row_half_column_and_diluted_heads_are_mixed():
+    assert label_head(head_scores((ROW_HEAD + COLUMN_HEAD) / 2)) == "mixed"
+    assert label_head(head_scores((ROW_HEAD + BOX_HEAD) / 2)) == "mixed"
+    # a row head blended with uniform keeps its label while its row mass stays >= MIN_MASS
+    assert label_head(head_scores(0.4 * ROW_HEAD + 0.6 * UNIFORM)) == "row"
+    assert label_head(head_scores(0.3 * ROW_HEAD + 0.7 * UNIFORM)) == "mixed"
+
+
+@pytest.mark.parametrize("top, runner_up, label", [
+    (MIN_MASS, MIN_MASS / DOMINANCE, "box"),
+    (MIN_MASS - 1e-9, 0.0, "mixed"),
+    (0.9, 0.9 / DOMINANCE + 1e-9, "mixed"),
+])
+def test_label_thresholds_are_inclusive(top, runner_up, label):
+    assert label_head(scores(box=top, self=runner_up)) == label
+
+
+def test_entropy_in_bits():
+    assert np.allclose(entropy_bits(ROW_HEAD), 3.0)
+    assert np.allclose(entropy_bits(UNIFORM), np.log2(81))
+    assert np.allclose(entropy_bits(SELF.astype(np.float32)), 0.0)
+
+
+class KnownAttention:
+    """A stand-in model: its only block application's two heads are a row and a column head."""
+
+    def predict(self, tokens):
+        self._batch = len(tokens)
+        return np.full((len(tokens), 81, 9), 1 / 9, np.float32)
+
+    def get_attention_weights(self):
+        heads = np.stack([ROW_HEAD, COLUMN_HEAD]).astype(np.float32)
+        return [np.broadcast_to(heads, (self._batch, 2, 81, 81))]
+
+
+def test_collect_averages_maps_and_measures_mass_on_filled_cells():
+    board = np.zeros(81, np.int8)
+    board[:9] = np.arange(1, 10)                       # the top row filled, the rest empty
+    stats = collect(KnownAttention(), np.stack([board, board, board]), batch_size=2)
+    assert stats.maps.shape == (1, 2, 81, 81) and np.allclose(stats.maps[0, 0], ROW_HEAD)
+    assert np.allclose(stats.entropy, 3.0)
+    # an empty cell's row holds no filled cell; its column holds exactly one of 8
+    assert np.allclose(stats.filled_mass, [[0.0, 1 / 8]])
+    assert stats.filled_share == pytest.approx(9 / 81)
+    assert stats.labels() == [["row", "column"]]
+
+
+def test_collect_skips_full_boards_for_the_filled_mass():
+    full = np.tile(np.arange(1, 10, dtype=np.int8), 9)
+    empty = np.zeros(81, np.int8)
+    stats = collect(KnownAttention(), np.stack([full, empty]))
+    assert np.allclose(stats.filled_mass, 0.0) and stats.filled_share == 0.0
+
+
+def test_late_boards_put_back_the_first_filled_cells_in_order():
+    puzzles = np.zeros((1, 81), np.int8)
+    boards = np.full((1, 81), 5, np.int8)
+    order = np.full((1, 81), -1)
+    order[0, [10, 3, 7, 50, 20]] = [0, 1, 2, 3, 4]    # five cells filled, in this order
+    late = late_boards(puzzles, boards, order, fraction=0.6)
+    assert np.flatnonzero(late[0]).tolist() == [3, 7, 10]
+
+
+def test_untrained_model_has_only_mixed_heads_in_pass_major_order():
+    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=2, n_loops=2, seed=4))
+    puzzles = np.zeros((3, 81), np.int8)
+    puzzles[:, :9] = np.arange(1, 10)
+    analysis = analyze(model, puzzles)
+    assert analysis.start.maps.shape == (4, 2, 81, 81)
+    assert np.allclose(analysis.start.maps.sum(-1), 1.0, atol=1e-5)
+    heads = analysis.heads()
+    assert [(h["pass"], h["block"], h["head"]) for h in heads[::2]] == \
+        [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]
+    assert {h["label"] for h in heads} == {h["late"]["label"] for h in heads} == {"mixed"}
+    assert heads[0]["late"]["filled_share"] > heads[0]["filled_share"]

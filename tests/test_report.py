@@ -1,0 +1,187 @@
+"""`sudoku-tf report` end to end with tiny untrained models: well-formed self-contained
+HTML with the stated SVGs, the JSON beside it, refusals, and a render in headless Chromium."""
+
+import base64
+import json
+import runpy
+import struct
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sudoku_tf.board import format_lines, parse_board
+from sudoku_tf.charts import png_data_uri
+from sudoku_tf.cli import cli
+from sudoku_tf.nn import NetworkN, save
+from sudoku_tf.report import parse_cell
+from sudoku_tf.train import TrainConfig, build_model
+
+ROOT = Path(__file__).resolve().parent.parent
+PUZZLE, SOLUTION = (ROOT / "data" / "example.csv").read_text().splitlines()[1].split(",")
+SHAPE = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=2, n_loops=2)   # 4 applications x 2 heads
+VOID = {"meta", "input", "br", "img", "hr", "link", "source", "wbr"}
+SVG_LEAVES = {"rect", "path", "circle", "image", "polyline", "line"}
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, ["report", *map(str, args)], input=input)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A tiny model, six puzzles (the example with more and more cells revealed), and the
+    report written once for them."""
+    folder = tmp_path_factory.mktemp("report")
+    save(build_model(TrainConfig(**SHAPE)), folder / "tiny.npz")
+    puzzle, solution = parse_board(PUZZLE), parse_board(SOLUTION)
+    boards = [np.where(np.arange(81) < 9 * k, solution, puzzle) for k in range(6)]
+    (folder / "six.txt").write_text("\n".join(format_lines(np.array(boards))) + "\n")
+    result = run("--model", folder / "tiny.npz", "--puzzles", folder / "six.txt",
+                 "-o", folder / "r.html", "--json", folder / "r.json")
+    assert result.exit_code == 0, result.stderr
+    return folder, result
+
+
+class Checker(HTMLParser):
+    """Checks that every tag closes in order; collects tags with their attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.tags = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        assert tag in VOID | SVG_LEAVES, f"<{tag}/> is not a void element"
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        self.stack.pop()
+
+
+def parse(html: str) -> Checker:
+    checker = Checker()
+    checker.feed(html)
+    checker.close()
+    assert checker.stack == [], f"unclosed: {checker.stack}"
+    return checker
+
+
+def test_report_is_well_formed_html_with_one_head_svg_per_head(files):
+    folder, _ = files
+    html = (folder / "r.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    tags = parse(html).tags
+    svgs = [attrs["class"] for tag, attrs in tags if tag == "svg"]
+    # one heatmap+overlay per head (4 block applications x 2 heads), one bar chart per
+    # block application, the label overview, the decoded board and its confidence curve
+    assert sorted(svgs) == sorted(["head-map"] * 8 + ["block-bars"] * 4
+                                  + ["label-grid", "decode-board", "confidence"])
+    cards = [attrs["id"] for tag, attrs in tags if tag == "article"]
+    assert cards == [f"p{p}.b{b}.h{h}" for p in (1, 2) for b in (1, 2) for h in (1, 2)]
+
+
+def test_report_fetches_nothing(files):
+    folder, _ = files
+    html = (folder / "r.html").read_text()
+    assert "http://" not in html and "https://" not in html and "src=" not in html
+    links = [attrs.get("href") for tag, attrs in parse(html).tags if "href" in attrs]
+    assert links and all(h.startswith(("#", "data:image/png;base64,")) for h in links)
+    assert not any(tag in ("link", "iframe", "object", "embed") for tag, _ in parse(html).tags)
+
+
+def test_untrained_model_is_all_mixed_in_json_and_table(files):
+    folder, result = files
+    data = json.loads((folder / "r.json").read_text())
+    assert data["puzzles"]["count"] == 6 and len(data["heads"]) == 8
+    assert data["labels"] == {"self": 0, "row": 0, "column": 0, "box": 0, "mixed": 8}
+    head = data["heads"][-1]
+    assert head["name"] == "p2.b2.h2" and set(head["scores"]) == {"self", "row", "column", "box",
+                                                                  "other"}
+    assert sum(head["classes"].values()) == pytest.approx(1.0, abs=1e-3)
+    example = data["example"]
+    assert example["puzzle"] == PUZZLE
+    assert all(s["correct"] == (s["digit"] == int(SOLUTION[parse_cell(s["cell"])]))
+               for s in example["steps"])
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["head", "label", "self"] and len(lines) == 10
+    assert "wrote" in result.stderr and str(folder / "r.json") in result.stderr
+
+
+def test_json_to_stdout_and_refusal_to_overwrite(files, tmp_path):
+    folder, _ = files
+    args = ["--model", folder / "tiny.npz", "--puzzles", folder / "six.txt", "--limit", 2]
+    refused = run(*args, "-o", folder / "r.html")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == f"Error: {folder / 'r.html'} exists; pass --force to replace it"
+    out = tmp_path / "new.html"
+    result = run(*args, "-o", out, "--json", "-", "--cell", "r1c9")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["puzzles"]["count"] == 2 and data["query_cell"] == "r1c9" and out.is_file()
+    assert run(*args, "-o", out, "--force").exit_code == 0
+
+
+def test_bad_inputs_exit_2_with_one_line(files, tmp_path):
+    folder, _ = files
+    save(NetworkN([2, 3, 1], seed=0), tmp_path / "xor.npz")
+    puzzles = ["--puzzles", folder / "six.txt", "-o", tmp_path / "x.html"]
+    for args, message in [
+        (["--model", tmp_path / "xor.npz", *puzzles], "not a Sudoku model"),
+        (["--model", tmp_path / "missing.npz", *puzzles], "no such model file"),
+        (["--model", folder / "tiny.npz", "--cell", "r10c1", *puzzles], "a cell is written r1c1"),
+        (["--model", folder / "tiny.npz", "--puzzles", tmp_path / "none.txt"], "no such file"),
+    ]:
+        result = run(*args)
+        assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+        assert message in result.stderr
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_help_shows_examples():
+    result = CliRunner().invoke(cli, ["report", "--help"])
+    assert result.exit_code == 0 and "Examples:" in result.stdout and "sudoku-tf report " in result.stdout
+
+
+def test_png_data_uri_round_trips():
+    rgb = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    png = base64.b64decode(png_data_uri(rgb).split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (7, 5)
+    length = struct.unpack(">I", png[33:37])[0]
+    raw = np.frombuffer(zlib.decompress(png[41:41 + length]), np.uint8).reshape(5, 1 + 7 * 3)
+    assert (raw[:, 0] == 0).all() and np.array_equal(raw[:, 1:].reshape(5, 7, 3), rgb)
+
+
+# headless Chromium: skipped where the `chromium` package is not installed
+
+SCREENSHOT = runpy.run_path(str(ROOT / "scripts" / "screenshot_report.py"))
+needs_chromium = pytest.mark.skipif(SCREENSHOT["find_chromium"]() is None,
+                                    reason="chromium is not installed")
+
+
+@needs_chromium
+def test_report_renders_in_chromium_without_console_errors(files):
+    folder, _ = files
+    dom, messages = SCREENSHOT["render"](folder / "r.html")
+    assert messages == []
+    assert dom.count("<svg") == 15
+    assert '<span id="step-note">step ' in dom          # the script ran and named the last step
+
+
+@needs_chromium
+def test_screenshot_script_writes_a_png(files, tmp_path, capsys):
+    folder, _ = files
+    png = tmp_path / "shot.png"
+    assert SCREENSHOT["main"]([str(folder / "r.html"), "-o", str(png), "--height", "600"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert SCREENSHOT["main"]([str(folder / "r.html"), "--check"]) == 0
+    assert "0 console messages" in capsys.readouterr().out
