@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .data import check_output, save_dataset
-from .decode import STRATEGIES
+from .decode import MAX_CALLS, STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -204,7 +204,8 @@ def _decode_options(command):
                           "and re-run; search: guided search, exact."),
         click.option("--per-step", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Cells the iterative strategy fills per network pass."),
-        click.option("--max-calls", type=click.IntRange(min=1), default=32, show_default=True,
+        click.option("--max-calls", type=click.IntRange(min=1), default=MAX_CALLS,
+                     show_default=True,
                      help="Network calls per puzzle after which search goes on in the exact "
                           "solver's order."),
     ]):
