@@ -171,13 +171,21 @@ class AttentionAnalysis:
 def _stage_records(stage: StageStats) -> list[list[dict]]:
     """[L][H] JSON-ready numbers of one stage."""
     scores, classes, labels = stage.scores(), class_masses(stage.maps), stage.labels()
+    lift = classes / CLASS_CHANCE                                   # (L, H, 7) times chance
     return [[{"label": labels[layer][head],
               "scores": _named(SCORES, scores[layer, head]),
               "classes": _named(CLASSES, classes[layer, head]),
+              "strongest": _strongest(lift[layer, head]),
               "entropy_bits": round(float(stage.entropy[layer, head]), 4),
               "filled_mass": round(float(stage.filled_mass[layer, head]), 4),
               "filled_share": round(stage.filled_share, 4)}
              for head in range(scores.shape[1])] for layer in range(scores.shape[0])]
+
+
+def _strongest(lift: np.ndarray) -> dict:
+    """The class a head favours most over chance: its name and mass / chance."""
+    k = int(lift.argmax())
+    return {"class": CLASSES[k], "times_chance": round(float(lift[k]), 2)}
 
 
 def _named(names, values) -> dict:

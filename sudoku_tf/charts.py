@@ -221,5 +221,8 @@ def confidence_svg(confidence: np.ndarray, wrong: np.ndarray) -> str:
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" '
                     f'fill="{"#b91c1c" if wrong[k] else "#1d4ed8"}"><title>step {k + 1}: '
                     f'p = {confidence[k]:.3f}</title></circle>')
+    ticks = sorted({0, n - 1} | set(range(9, n - 5, 10))) if n else []   # 1, 10, 20, ..., n
+    for k in ticks:
+        body.append(_text(xs[k], y0 + plot_h + 14, k + 1, size=9))
     body.append(_text(x0 + (width - x0) / 2, height - 12, "decoding step", size=10, fill="#64748b"))
     return _svg(width, height, body, "confidence", "confidence per decoding step")

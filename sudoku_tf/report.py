@@ -212,14 +212,9 @@ def _heads(data: dict, analysis, cell: int) -> str:
     cards = []
     maps = analysis.start.maps.reshape(-1, 81, 81)
     for h, attention in zip(data["heads"], maps):
-        late = h["late"]
         cards.append(f"""<article class="card" id="{h['name']}">
 <h3>{h['name']} {_chip(h['label'])}</h3>{head_svg(attention, cell, h['name'])}
-<p class="facts">row {h['scores']['row']:.2f} · column {h['scores']['column']:.2f} · box
-{h['scores']['box']:.2f} · self {h['scores']['self']:.2f} · entropy {h['entropy_bits']:.2f} bits
-(≈{2 ** h['entropy_bits']:.0f} cells) · late: {_chip(late['label'])} row
-{late['scores']['row']:.2f} column {late['scores']['column']:.2f} box {late['scores']['box']:.2f}</p>
-</article>""")
+<dl class="facts">{_facts(h, "as given")}{_facts(h["late"], "late")}</dl></article>""")
     return f"""<section><h2>Heads</h2>
 <p>Left: the mean attention of the head, one row per query cell and one column per key cell,
 cells in reading order (a row head draws 9×9 squares on the diagonal, a column head
@@ -227,6 +222,16 @@ stripes, a box head small 3×3 squares). Right: where {cell_name(cell)} (the dot
 its <b style="color:{COLORS['row']}">row</b>, <b style="color:{COLORS['column']}">column</b>
 and <b style="color:{COLORS['box']}">box</b> outlined; numbers are percentages.</p>
 <div class="grid heads">{"".join(cards)}</div></section>"""
+
+
+def _facts(numbers: dict, stage: str) -> str:
+    """One stage's numbers of a head as a line of its fact list."""
+    scores, strongest = numbers["scores"], numbers["strongest"]
+    return (f"<dt>{stage}</dt><dd>{_chip(numbers['label'])} "
+            + " · ".join(f"{s} {scores[s]:.2f}" for s in SCORES[:4])
+            + f" · entropy {numbers['entropy_bits']:.2f} bits · favours {strongest['class']} "
+            f"({strongest['times_chance']:.1f}× chance) · on filled {numbers['filled_mass']:.2f} "
+            f"(share {numbers['filled_share']:.2f})</dd>")
 
 
 def _example(model, puzzle: np.ndarray, solution: np.ndarray | None) -> tuple[dict, str]:
@@ -301,7 +306,10 @@ figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radi
 figcaption { color: var(--muted); font-size: 13px; margin: 4px 0; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px; }
 .card:target { outline: 3px solid #93c5fd; }
-.facts { color: var(--muted); font-size: 12.5px; margin: 6px 0 0; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 10px; margin: 8px 0 0;
+  color: var(--muted); font-size: 12.5px; }
+.facts dt { font-weight: 600; color: var(--ink); }
+.facts dd { margin: 0; }
 svg { max-width: 100%; height: auto; display: block; font-family: inherit; }
 .decode { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 g.step.current rect { stroke: #0f172a; stroke-width: 3; }
@@ -309,6 +317,7 @@ input[type=range] { width: 220px; vertical-align: middle; }
 button { font: inherit; font-size: 13px; padding: 2px 10px; border-radius: 6px;
   border: 1px solid #cbd5e1; background: #fff; cursor: pointer; }
 #step-note { margin-left: 8px; color: var(--ink); }
+code { word-break: break-all; }
 details { margin-top: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 20px 40px; text-align: center; }
 """
