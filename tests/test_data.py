@@ -1,11 +1,14 @@
 """Dataset files in every format, atomic writes, and training batches."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from sudoku_tf.board import PuzzleError, is_valid_solution
+from sudoku_tf.board import PuzzleError, count_givens, is_valid_solution
 from sudoku_tf.data import check_output, iterate_batches, load_dataset, save_dataset
-from sudoku_tf.generator import PuzzleSpec, generate_puzzles
+from sudoku_tf.generator import DIFFICULTIES, PuzzleSpec, generate_one, generate_puzzles, rate
+from sudoku_tf.solver import count_solutions
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,25 @@ def test_fuzzed_files_load_or_raise_puzzle_error(tmp_path, dataset):
         except PuzzleError:
             outcomes.add("refused")
     assert outcomes == {"loaded", "refused"}
+
+
+EVAL_SET = Path(__file__).resolve().parent.parent / "data" / "eval1000.csv"
+
+
+def test_shipped_evaluation_set_is_unique_balanced_and_spread():
+    puzzles, solutions = load_dataset(EVAL_SET)
+    assert puzzles.shape == solutions.shape == (1000, 81)
+    assert all(count_solutions(p) == 1 for p in puzzles)
+    labels = [rate(p) for p in puzzles]
+    assert {d: labels.count(d) for d in DIFFICULTIES} == dict.fromkeys(DIFFICULTIES, 250)
+    givens = count_givens(puzzles)
+    assert givens.min() == 22 and givens.max() == 45
+
+
+def test_readme_command_still_makes_the_evaluation_set():
+    puzzles, solutions = load_dataset(EVAL_SET)
+    seeds = np.random.SeedSequence(2024).spawn(1000)     # --seed 2024, -n 1000
+    for k in (0, 1, 6, 7):                               # one of each difficulty, in turn
+        spec = PuzzleSpec((22, 45), DIFFICULTIES[k % 4])
+        puzzle, solution = generate_one(spec, seeds[k])
+        assert (puzzle == puzzles[k]).all() and (solution == solutions[k]).all()
