@@ -188,6 +188,11 @@ def _strongest(lift: np.ndarray) -> dict:
     return {"class": CLASSES[k], "times_chance": round(float(lift[k]), 2)}
 
 
+def chance_levels() -> dict:
+    """What uniform attention scores, per score and per class, JSON-ready."""
+    return {"scores": _named(SCORES, SCORE_CHANCE), "classes": _named(CLASSES, CLASS_CHANCE)}
+
+
 def _named(names, values) -> dict:
     return {name: round(float(v), 4) for name, v in zip(names, values)}
 

@@ -94,8 +94,8 @@ def head_svg(attention: np.ndarray, query: int, title: str) -> str:
     for r in range(9):
         body.append(_text(x0 - 4, y0 + (r + 0.5) * band + 3, f"r{r + 1}", "end", 8))
         body.append(_text(x0 + (r + 0.5) * band, y0 + side + 11, f"r{r + 1}", size=8))
-    body.append(f'<path d="{"".join(f"M{x0 + k * band} {y0}v{side}M{x0} {y0 + k * band}h{side}" for k in range(1, 9))}" '
-                f'stroke="#94a3b8" stroke-width="0.5" stroke-opacity="0.6"/>')
+    rules = "".join(f"M{x0 + k * band} {y0}v{side}M{x0} {y0 + k * band}h{side}" for k in range(1, 9))
+    body.append(f'<path d="{rules}" stroke="#94a3b8" stroke-width="0.5" stroke-opacity="0.6"/>')
     body.append(_rect(x0, y0, side, side, stroke="#475569"))
     qy = y0 + (query + 0.5) * HEAT_PX
     body.append(f'<path d="M{x0 + side + 2} {qy:g}l7 -4v8z" fill="#0f172a"><title>'

@@ -386,13 +386,13 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
       sudoku-tf report --model models/small.npz --puzzles data/example.csv -o small.html
       sudoku-tf report --limit 200 --json - --force | jq .labels
     """
-    from .report import build_report, check_output, format_table, parse_cell, write_text_atomic
+    from .report import build_report, check_free, format_table, parse_cell, write_text_atomic
 
     to_stdout = json_path is not None and str(json_path) == "-"
     try:
         query = parse_cell(cell)
         for path in [output] + ([json_path] if json_path and not to_stdout else []):
-            check_output(path, force)
+            check_free(path, force)
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
     boards, solutions = _read_puzzles(puzzles)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -17,7 +17,7 @@ import numpy as np
 
 from . import __version__
 from .attention import (CLASS_CHANCE, CLASSES, DOMINANCE, LABELS, LATE_FRACTION, LATE_PER_STEP,
-                        MIN_MASS, SCORE_CHANCE, SCORES, analyze, class_masses)
+                        MIN_MASS, SCORES, analyze, chance_levels, class_masses)
 from .board import EMPTY, cell_name, format_line
 from .charts import (COLORS, class_bars_svg, confidence_svg, decode_board_svg, head_svg,
                      label_grid_svg)
@@ -49,7 +49,7 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
                   **{k: config[k] for k in ("d_model", "n_heads", "d_ff", "n_blocks", "n_loops",
                                             "norm")}},
         "puzzles": {"file": puzzles_name, "count": len(puzzles)},
-        "chance": {"scores": _named(SCORES, SCORE_CHANCE), "classes": _named(CLASSES, CLASS_CHANCE)},
+        "chance": chance_levels(),
         "rule": {"min_mass": MIN_MASS, "dominance": DOMINANCE, "text": RULE},
         "late": {"fraction_filled": LATE_FRACTION, "cells_per_call": LATE_PER_STEP},
         "query_cell": cell_name(cell),
@@ -60,8 +60,8 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
     data["labels"] = {label: sum(h["label"] == label for h in data["heads"]) for label in LABELS}
     solution = solutions[0] if solutions is not None else solve(puzzles[0])
     data["example"], example_html = _example(model, puzzles[0], solution)
-    sections = [_summary(data, config["n_loops"]), _table(data), _blocks(data, analysis), _heads(data, analysis, cell),
-                example_html]
+    sections = [_summary(data, config["n_loops"]), _table(data), _blocks(data, analysis),
+                _heads(data, analysis, cell), example_html]
     return Report(_page(data, sections), data)
 
 
@@ -98,28 +98,24 @@ def format_table(data: dict) -> str:
     return "\n".join(lines)
 
 
-def check_output(path: Path, force: bool) -> None:
+def check_free(path: Path, force: bool) -> None:
     """FileExistsError unless path is free or `force` allows replacing it."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it")
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Writes text through a temporary file in the same folder, then renames it."""
+    """Writes text to a temporary file in the same folder, then renames it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with open(tmp, "x", encoding="utf-8") as out:
             out.write(text)
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
-
-
-def _named(names, values) -> dict:
-    return {name: round(float(v), 4) for name, v in zip(names, values)}
 
 
 # ------------------------------------------------------------------ sections
