@@ -10,6 +10,7 @@ them up per unit: `row` is the mass on the 8 other cells of the query's row (the
 and `row+box` classes), likewise `column` and `box`; these overlap by design, so a pure
 row head scores row 1.0 and box 0.25. `self` is the query itself, `other` the 60 cells
 sharing no unit. Chance is what uniform attention gets: 8/81 per unit, 1/81, 60/81.
+A head is labelled by `label_head`: self, row, column, box, or mixed when none dominates.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from .decode import iterative
 CLASSES = ("self", "row", "row+box", "box", "column+box", "column", "other")
 SCORES = ("self", "row", "column", "box", "other")
 LABELS = ("self", "row", "column", "box", "mixed")
-# labelling rule: a candidate's mass must reach MIN_MASS (over 3x the 8/81 chance of a
-# unit) and be at least DOMINANCE times the mass of every other candidate
+# labelling rule: a candidate's score (self, row, column, box) must reach MIN_MASS (over
+# 4x the 8/81 chance of a unit, 32x that of self) and DOMINANCE times each other's
 MIN_MASS = 0.4
 DOMINANCE = 2.0
 LATE_FRACTION = 0.8        # the late boards have this share of their empty cells filled
@@ -48,7 +49,7 @@ def _class_index() -> np.ndarray:
 
 CLASS_INDEX = _class_index()
 # which classes make up each score: (len(SCORES), len(CLASSES)) 0/1
-_SCORE_OF_CLASS = np.array([[name in ("self",), "row" in name, "column" in name,
+_SCORE_OF_CLASS = np.array([[name == "self", "row" in name, "column" in name,
                              "box" in name, name == "other"] for name in CLASSES], float).T
 CLASS_CHANCE = np.bincount(CLASS_INDEX[0], minlength=len(CLASSES)) / N_CELLS
 SCORE_CHANCE = _SCORE_OF_CLASS @ CLASS_CHANCE
@@ -171,21 +172,22 @@ class AttentionAnalysis:
 def _stage_records(stage: StageStats) -> list[list[dict]]:
     """[L][H] JSON-ready numbers of one stage."""
     scores, classes, labels = stage.scores(), class_masses(stage.maps), stage.labels()
-    lift = classes / CLASS_CHANCE                                   # (L, H, 7) times chance
     return [[{"label": labels[layer][head],
               "scores": _named(SCORES, scores[layer, head]),
               "classes": _named(CLASSES, classes[layer, head]),
-              "strongest": _strongest(lift[layer, head]),
+              "strongest": strongest_class(classes[layer, head]),
               "entropy_bits": round(float(stage.entropy[layer, head]), 4),
               "filled_mass": round(float(stage.filled_mass[layer, head]), 4),
               "filled_share": round(stage.filled_share, 4)}
              for head in range(scores.shape[1])] for layer in range(scores.shape[0])]
 
 
-def _strongest(lift: np.ndarray) -> dict:
-    """The class a head favours most over chance: its name and mass / chance."""
-    k = int(lift.argmax())
-    return {"class": CLASSES[k], "times_chance": round(float(lift[k]), 2)}
+def strongest_class(masses: np.ndarray) -> dict:
+    """The class holding the most attention beyond chance, from masses (7,) as CLASSES:
+    its name, mass and mass / chance. (Mass, not ratio: one cell of self is easily 9x.)"""
+    k = int((masses - CLASS_CHANCE).argmax())
+    return {"class": CLASSES[k], "mass": round(float(masses[k]), 4),
+            "times_chance": round(float(masses[k] / CLASS_CHANCE[k]), 2)}
 
 
 def chance_levels() -> dict:

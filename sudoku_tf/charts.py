@@ -126,8 +126,10 @@ def _overlay(weights: np.ndarray, query: int, x0: float, y0: float) -> list[str]
     r, c, b = ROW[query], COL[query], BOX[query]
     for unit, (ux, uy, w, h), inset in [("row", (0, r, 9, 1), 2), ("column", (c, 0, 1, 9), 2),
                                         ("box", (b % 3 * 3, b // 3 * 3, 3, 3), 4)]:
-        body.append(_rect(x0 + ux * cell + inset, y0 + uy * cell + inset, w * cell - 2 * inset,
-                          h * cell - 2 * inset, stroke=COLORS[unit], width=2))
+        outline = (x0 + ux * cell + inset, y0 + uy * cell + inset, w * cell - 2 * inset,
+                   h * cell - 2 * inset)
+        body.append(_rect(*outline, stroke="#ffffff", width=4))      # a halo over dark cells
+        body.append(_rect(*outline, stroke=COLORS[unit], width=2))
     cx, cy = x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell
     body.append(f'<circle cx="{cx:g}" cy="{cy:g}" r="4" fill="#0f172a" stroke="#fff"/>')
     return body

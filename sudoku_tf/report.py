@@ -226,7 +226,7 @@ def _facts(numbers: dict, stage: str) -> str:
     return (f"<dt>{stage}</dt><dd>{_chip(numbers['label'])} "
             + " · ".join(f"{s} {scores[s]:.2f}" for s in SCORES[:4])
             + f" · entropy {numbers['entropy_bits']:.2f} bits · favours {strongest['class']} "
-            f"({strongest['times_chance']:.1f}× chance) · on filled {numbers['filled_mass']:.2f} "
+            f"({strongest['mass']:.2f}, {strongest['times_chance']:.1f}× chance) · on filled {numbers['filled_mass']:.2f} "
             f"(share {numbers['filled_share']:.2f})</dd>")
 
 
@@ -347,17 +347,21 @@ show();
 """
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("s" if n != 1 else "")
+
+
 def _page(data: dict, sections: list[str]) -> str:
     m = data["model"]
-    shape = (f"{m['n_blocks']} blocks × {m['n_loops']} passes" if m["n_loops"] > 1
-             else f"{m['n_blocks']} blocks")
+    shape = _count(m["n_blocks"], "block") + (f" × {m['n_loops']} passes" if m["n_loops"] > 1
+                                               else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Attention report: {escape(m['file'])}</title>
 <style>{CSS}</style></head>
 <body><header><h1>What the attention heads learned</h1>
-<p>Model <code>{escape(m['file'])}</code>: {shape}, {m['n_heads']} heads, width {m['d_model']},
+<p>Model <code>{escape(m['file'])}</code>: {shape}, {_count(m['n_heads'], 'head')}, width {m['d_model']},
 {m['params']:,} parameters. Puzzles: <code>{escape(data['puzzles']['file'])}</code>
 ({data['puzzles']['count']}).</p></header>
 <main>{"".join(sections)}</main>

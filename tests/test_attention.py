@@ -6,7 +6,7 @@ import pytest
 
 from sudoku_tf.attention import (CLASS_CHANCE, CLASSES, DOMINANCE, MIN_MASS, SCORE_CHANCE, SCORES,
                                  analyze, class_masses, collect, entropy_bits, head_scores,
-                                 label_head, late_boards)
+                                 label_head, late_boards, strongest_class)
 from sudoku_tf.board import BOX, COL, ROW
 from sudoku_tf.train import TrainConfig, build_model
 
@@ -45,6 +45,13 @@ def test_pure_heads_fill_exactly_their_disjoint_classes():
     for name, attention in [("row", ROW_HEAD), ("box", BOX_HEAD)]:
         want = [expected[name].get(c, 0.0) for c in CLASSES]
         assert np.allclose(class_masses(attention), want, rtol=0, atol=1e-12)
+
+
+def test_strongest_class_is_the_most_mass_beyond_chance_not_the_highest_ratio():
+    # a whole-row head, self included: self and row are both 9x chance, row has the mass
+    strongest = strongest_class(class_masses(ROW_HEAD * 8 / 9 + SELF / 9))
+    assert strongest == {"class": "row", "mass": pytest.approx(6 / 9, abs=1e-4),
+                         "times_chance": pytest.approx(9.0)}
 
 
 def test_chance_levels_count_the_cells_of_each_class():
@@ -116,6 +123,36 @@ def test_late_boards_put_back_the_first_filled_cells_in_order():
     order[0, [10, 3, 7, 50, 20]] = [0, 1, 2, 3, 4]    # five cells filled, in this order
     late = late_boards(puzzles, boards, order, fraction=0.6)
     assert np.flatnonzero(late[0]).tolist() == [3, 7, 10]
+
+
+def wired_model():
+    """A real one-block model whose head 1 sees only the row and head 2 only the column.
+
+    Digits embed to zero and positions to one-hot rows (dims 0-8) plus columns (9-17),
+    so after the LayerNorm a head whose query and key read dims 0-8 scores same-row
+    cells far higher than the rest.
+    """
+    model = build_model(TrainConfig(d_model=18, n_heads=2, d_ff=4, n_blocks=1, n_loops=1))
+    model.token.E.value[:] = 0
+    model.positions[0].E.value[:] = np.eye(9, 18)                # row r -> dim r
+    model.positions[1].E.value[:] = np.eye(9, 18, k=9)           # column c -> dim 9 + c
+    model.positions[2].E.value[:] = 0
+    W = model.blocks[0].attn.qkv.W.value                         # (D, 3D): q | k | v, heads of 9
+    W[:, :36] = 0
+    for head, dims in enumerate([slice(0, 9), slice(9, 18)]):
+        for part in (0, 1):                                      # query and key
+            W[dims, part * 18 + head * 9:part * 18 + head * 9 + 9] = 3 * np.eye(9)
+    return model
+
+
+def test_a_model_wired_for_rows_and_columns_gets_those_labels():
+    puzzles = np.zeros((2, 81), np.int8)
+    puzzles[1, :9] = np.arange(1, 10)
+    start = analyze(wired_model(), puzzles).start
+    assert start.labels() == [["row", "column"]]
+    # a cell attends to its whole row, itself included: self 1/9, row 8/9
+    assert np.allclose(start.scores()[0, 0], [1 / 9, 8 / 9, 0, 2 / 9, 0], atol=1e-4)
+    assert np.allclose(start.entropy, np.log2(9), atol=1e-3)
 
 
 def test_untrained_model_has_only_mixed_heads_in_pass_major_order():
