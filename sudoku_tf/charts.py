@@ -135,23 +135,28 @@ def _overlay(weights: np.ndarray, query: int, x0: float, y0: float) -> list[str]
     return body
 
 
-def label_grid_svg(layers: list[str], labels: list[list[str]], strengths: np.ndarray) -> str:
-    """One tile per head, a row per block application: its label, and its labelled score
-    (the largest for `mixed`) from strengths (L, H); each tile links to `#{layer}.h{k}`."""
+def label_grid_svg(layers: list[str], labels: list[list[str]], leaders: list[list[str]],
+                   strengths: np.ndarray) -> str:
+    """One tile per head, a row per block application: its label, and the score of its
+    leading unit (strengths (L, H)), whose colour a `mixed` tile shows as a stripe. Each
+    tile links to `#{layer}.h{k}`."""
     tile_w, tile_h, x0, y0 = 64, 34, 58, 22
     n_heads = strengths.shape[1]
     body = [_text(x0 + (h + 0.5) * tile_w, 14, f"h{h + 1}", size=11) for h in range(n_heads)]
-    for r, (layer, row) in enumerate(zip(layers, labels)):
+    for r, layer in enumerate(layers):
         y = y0 + r * tile_h
         body.append(_text(x0 - 8, y + tile_h / 2 + 4, layer, "end", 11))
-        for h, label in enumerate(row):
+        for h, (label, leader) in enumerate(zip(labels[r], leaders[r])):
             x = x0 + h * tile_w
+            stripe = (_rect(x + 2, y + tile_h - 6, tile_w - 4, 4, COLORS[leader])
+                      if label == "mixed" else "")
             body.append(f'<a href="#{layer}.h{h + 1}">'
                         + _rect(x + 2, y + 2, tile_w - 4, tile_h - 4, COLORS[label],
-                                title=f"{layer}.h{h + 1}: {label}")
-                        + _text(x + tile_w / 2, y + 16, label, size=11, fill="#ffffff",
+                                title=f"{layer}.h{h + 1}: {label}, {leader} {strengths[r, h]:.2f}")
+                        + stripe
+                        + _text(x + tile_w / 2, y + 15, label, size=11, fill="#ffffff",
                                 extra=' font-weight="600"')
-                        + _text(x + tile_w / 2, y + 28, f"{strengths[r, h]:.2f}", size=9,
+                        + _text(x + tile_w / 2, y + 26, f"{strengths[r, h]:.2f}", size=9,
                                 fill="#f1f5f9") + "</a>")
     return _svg(x0 + n_heads * tile_w + 4, y0 + len(layers) * tile_h + 4, body, "label-grid",
                 "head labels")

@@ -132,13 +132,15 @@ def _summary(data: dict, n_loops: int) -> str:
     chance = data["chance"]["scores"]
     layers = list(dict.fromkeys(layer_name(h, n_loops) for h in heads))
     labels = np.array([h["label"] for h in heads]).reshape(len(layers), -1)
-    strengths = np.array([h["scores"][h["label"]] if h["label"] != "mixed" else
-                          max(h["scores"][s] for s in SCORES[:4]) for h in heads])
-    grid = label_grid_svg(layers, labels.tolist(), strengths.reshape(labels.shape))
+    leaders = np.array([max(SCORES[:4], key=h["scores"].get) for h in heads])   # the label
+    strengths = np.array([h["scores"][lead] for h, lead in zip(heads, leaders)])  # unless mixed
+    grid = label_grid_svg(layers, labels.tolist(), leaders.reshape(labels.shape).tolist(),
+                          strengths.reshape(labels.shape))
     return f"""<section class="lead">
 <p class="big">{special} of {len(heads)} heads specialise. {chips}</p>
-<figure class="overview">{grid}<figcaption>one tile per head: its label and the score
-behind it (for mixed, its largest); click a tile for the head</figcaption></figure>
+<figure class="overview">{grid}<figcaption>one tile per head: its label and its largest
+score (row, column, box or self; for mixed, the stripe shows which); click a tile for the
+head</figcaption></figure>
 <p>Each head's <b>scores</b> are the mean attention mass a cell puts on the 8 other cells of
 its row, of its column and of its box, on itself, and on the 60 cells sharing no unit with
 it. Row, column and box overlap in 2 cells each, so a pure row head scores row 1.00 and box
@@ -250,7 +252,7 @@ def _example(model, puzzle: np.ndarray, solution: np.ndarray | None) -> tuple[di
                    f"<td>{'' if s['correct'] is None else '✓' if s['correct'] else '✗'}</td></tr>"
                    for s in steps)
     html = f"""<section><h2>Decoding one puzzle</h2>
-<p>Iterative decoding of <code>{record['puzzle']}</code>: each network call fills the one empty
+<p>Iterative decoding of <code class="line">{record['puzzle']}</code>: each network call fills the one empty
 cell whose best legal digit is most probable. Filled cells show their step and are tinted
 by the model's probability for the digit (red low, green high); a wrong digit is struck in
 red. Result: <b>{escape(outcome)}</b>.</p>
@@ -313,7 +315,7 @@ input[type=range] { width: 220px; vertical-align: middle; }
 button { font: inherit; font-size: 13px; padding: 2px 10px; border-radius: 6px;
   border: 1px solid #cbd5e1; background: #fff; cursor: pointer; }
 #step-note { margin-left: 8px; color: var(--ink); }
-code { word-break: break-all; }
+code.line { word-break: break-all; }
 details { margin-top: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 20px 40px; text-align: center; }
 """
