@@ -206,8 +206,8 @@ def _decode_options(command):
                      help="Cells the iterative strategy fills per network pass."),
         click.option("--max-calls", type=click.IntRange(min=1), default=MAX_CALLS,
                      show_default=True,
-                     help="Network calls per puzzle after which search goes on in the exact "
-                          "solver's order."),
+                     help="Network calls per puzzle after which search finishes with the "
+                          "exact solver."),
     ]):
         command = option(command)
     return command
@@ -274,7 +274,8 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, fmt, trace) -
     boards, _ = _read_puzzles(puzzles)
     model = _load_model(model_path)
     start = time.perf_counter()
-    result = decode(model, boards, strategy, per_step, max_calls)
+    with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
+        result = decode(model, boards, strategy, per_step, max_calls, progress=bar.update)
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
@@ -332,10 +333,10 @@ def eval_command(file, model_path, strategy, per_step, max_calls, limit, as_json
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
     model = _load_model(model_path)
-    click.echo(f"evaluating {len(puzzles)} puzzles with {strategy}", err=True)
     try:
-        report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
-                          by_givens=True)
+        with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
+            report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
+                              by_givens=True, progress=bar.update)
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
     report = {"file": file, "model": str(model_path), "strategy": strategy, **report}

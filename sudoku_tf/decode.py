@@ -67,10 +67,14 @@ def predict_in_batches(model, boards: np.ndarray, batch_size: int = BATCH_SIZE) 
         np.zeros((0, N_CELLS, 9), np.float32)
 
 
-def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE) -> DecodeResult:
-    """One forward pass; every empty cell takes its most probable digit."""
+def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE,
+            progress=None) -> DecodeResult:
+    """One forward pass; every empty cell takes its most probable digit.
+
+    `progress(n)`, if given, hears of the n puzzles done (here all at once)."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     probs = predict_in_batches(model, puzzles, batch_size)
+    (progress or _ignore)(len(puzzles))
     empty = puzzles == EMPTY
     boards = np.where(empty, probs.argmax(-1) + 1, puzzles).astype(np.int8)
     order = np.where(empty, 0, -1)
@@ -79,8 +83,8 @@ def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE) -> DecodeR
                         order, confidence)
 
 
-def iterative(model, puzzles: np.ndarray, per_step: int = 1,
-              batch_size: int = BATCH_SIZE) -> DecodeResult:
+def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = BATCH_SIZE,
+              progress=None) -> DecodeResult:
     """Repeatedly fill the most confident legal cell(s), re-running the network each pass.
 
     Each pass takes, among empty cells, the (cell, digit) with the highest probability
@@ -96,8 +100,11 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1,
     order = np.full((B, N_CELLS), -1)
     confidence = np.zeros((B, N_CELLS))
     active = np.flatnonzero((boards == EMPTY).any(1))
+    progress = progress or _ignore
+    progress(B - len(active))
     step = 0
     while active.size:
+        before = len(active)
         probs = predict_in_batches(model, boards[active], batch_size)   # (A, 81, 9)
         calls[active] += 1
         for _ in range(per_step):
@@ -115,38 +122,40 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1,
             probs, active = probs[keep], active[keep]
             if not active.size:
                 break
+        progress(before - len(active))
         step += 1
     return DecodeResult(boards, is_solved(puzzles, boards), calls, order, confidence)
 
 
 def search(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
-           batch_size: int = BATCH_SIZE) -> DecodeResult:
+           batch_size: int = BATCH_SIZE, progress=None) -> DecodeResult:
     """Network-guided exact search (see `search.guided_search`): every puzzle ends solved
     or proven to have no solution; after `max_calls` predictions a puzzle finishes with
     the exact solver."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     out = guided_search(lambda boards: predict_in_batches(model, boards, batch_size), puzzles,
-                        max_calls)
+                        max_calls, progress or _ignore)
     solved = out.found & is_solved(puzzles, out.boards)
     return DecodeResult(out.boards, solved, out.calls, out.order, out.confidence,
                         out.backtracks, ~out.found)
 
 
 def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
-           max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE) -> DecodeResult:
-    """Solve (B, 81) puzzles with one of `STRATEGIES`."""
+           max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
+           progress=None) -> DecodeResult:
+    """Solve (B, 81) puzzles with one of `STRATEGIES`; `progress(n)` hears of n more done."""
     if strategy == "oneshot":
-        return oneshot(model, puzzles, batch_size)
+        return oneshot(model, puzzles, batch_size, progress)
     if strategy == "iterative":
-        return iterative(model, puzzles, per_step, batch_size)
+        return iterative(model, puzzles, per_step, batch_size, progress)
     if strategy == "search":
-        return search(model, puzzles, max_calls, batch_size)
+        return search(model, puzzles, max_calls, batch_size, progress)
     raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
 
 def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
              per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
-             by_givens: bool = False) -> dict:
+             by_givens: bool = False, progress=None) -> dict:
     """Cell accuracy on empty cells (one pass), full-solve rate and network calls under
     `strategy`, and its speed; `solutions` None means the exact solver's. With
     `by_givens`, each bucket of `GIVEN_BUCKETS` is decoded as its own batch and reported
@@ -162,8 +171,8 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
         groups = [(label, rows) for label, rows in groups if rows.any()]
     else:
         groups = [(None, np.ones(len(puzzles), bool))]
-    parts = [_score(model, puzzles[rows], solutions[rows], strategy, per_step, max_calls,
-                    batch_size) for _, rows in groups]
+    settings = (strategy, per_step, max_calls, batch_size, progress)
+    parts = [_score(model, puzzles[rows], solutions[rows], *settings) for _, rows in groups]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
     overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
     if by_givens:
@@ -172,18 +181,24 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
     return overall
 
 
-def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size) -> dict:
+def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
+           progress) -> dict:
     """Per-puzzle outcomes of one batch: right and empty cells after one pass, solved
     under one pass and under `strategy`, network calls; and the strategy's seconds."""
     empty = puzzles == EMPTY
-    once, seconds = _timed(oneshot, model, puzzles, batch_size)
+    once, seconds = _timed(oneshot, model, puzzles, batch_size,
+                           progress if strategy == "oneshot" else None)
     result = once
     if strategy != "oneshot":
         result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
-                                 batch_size)
+                                 batch_size, progress)
     return {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
             "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
             "seconds": seconds}
+
+
+def _ignore(n: int) -> None:
+    """A progress callback that does nothing."""
 
 
 def _timed(fn, *args):

@@ -155,13 +155,15 @@ def _trace(puzzle, solution, path: list[_Frame]) -> tuple[np.ndarray, np.ndarray
     return order, confidence
 
 
-def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32) -> SearchOutcome:
+def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
+                  progress=lambda n: None) -> SearchOutcome:
     """Exact depth-first search over (B, 81) puzzles, guided by `predict(boards) -> probs`.
 
     Each node is propagated, then (one batched `predict` for all puzzles' pending nodes)
     branched on its surest cell, digits most probable first; contradictions backtrack.
     A puzzle that has used `max_calls` predictions finishes with the exact solver, so
-    every puzzle ends with a solution or a proof that it has none.
+    every puzzle ends with a solution or a proof that it has none. `progress(n)` hears
+    of n more puzzles done after each round.
     """
     if max_calls < 1:
         raise ValueError(f"max_calls must be at least 1, got {max_calls}")
@@ -187,7 +189,9 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32) -> SearchOu
     for k in list(nodes):
         if (POPCOUNT[masks[k]] == 1).all():
             finish(k, to_boards(masks[k]), [nodes.pop(k)])
+    progress(B - len(nodes))
     while nodes:
+        before = len(nodes)
         _branch(list(nodes.values()))
         for k, frame in nodes.items():
             stacks[k].append(frame)
@@ -217,6 +221,7 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32) -> SearchOu
             for frame, p in zip(nodes.values(), probs):
                 frame.probs = p
             calls[list(nodes)] += 1
+        progress(before - len(nodes))
     return SearchOutcome(boards, found, calls, backtracks, order, confidence)
 
 

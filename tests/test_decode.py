@@ -222,3 +222,14 @@ def test_load_model_refuses_a_network_that_is_not_a_sudoku_model(tmp_path):
     save(NetworkN([2, 3, 1]), tmp_path / "xor.npz")
     with pytest.raises(ModelFileError, match="not a Sudoku model"):
         load_model(tmp_path / "xor.npz")
+
+
+@pytest.mark.parametrize("strategy", ["oneshot", "iterative", "search"])
+def test_progress_hears_of_every_puzzle_once(puzzles, strategy):
+    boards, solutions = puzzles
+    done = []
+    decode(StandIn(solutions, "uniform"), boards, strategy, per_step=3, progress=done.append)
+    assert sum(done) == len(boards) and min(done) >= 0
+    report = evaluate(StandIn(solutions), boards, solutions, strategy, by_givens=True,
+                      progress=done.append)
+    assert sum(done) == 2 * len(boards) and report["puzzles"] == len(boards)
