@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .data import check_output, save_dataset
-from .decode import MAX_CALLS, STRATEGIES
+from .decode import BATCH_SIZE, MAX_CALLS, STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -208,6 +208,8 @@ def _decode_options(command):
                      show_default=True,
                      help="Network calls per puzzle after which search finishes with the "
                           "exact solver."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE,
+                     show_default=True, help="Boards per network call."),
     ]):
         command = option(command)
     return command
@@ -254,7 +256,7 @@ def _load_model(path: Path):
               help="Also list the cells in the order they were filled, with the network's "
                    "confidence for each.")
 @click.pass_context
-def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, fmt, trace) -> None:
+def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, fmt, trace) -> None:
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
@@ -275,7 +277,7 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, fmt, trace) -
     model = _load_model(model_path)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
-        result = decode(model, boards, strategy, per_step, max_calls, progress=bar.update)
+        result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update)
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
@@ -314,7 +316,8 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
 @_decode_options
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
-def eval_command(file, model_path, strategy, per_step, max_calls, limit, as_json) -> None:
+def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, limit,
+                 as_json) -> None:
     """Measure how well a model solves the puzzles of FILE.
 
     Reports the full-solve rate, network calls and puzzles per second under --strategy,
@@ -336,7 +339,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, limit, as_json
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
-                              by_givens=True, progress=bar.update)
+                              batch_size, by_givens=True, progress=bar.update)
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
     report = {"file": file, "model": str(model_path), "strategy": strategy, **report}
