@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,18 @@ CELL_UNITS = np.stack([ROW, 9 + COL, 18 + BOX], axis=1)
 for _a in (ROW, COL, BOX, UNITS, CELL_UNITS):
     _a.flags.writeable = False
 
+# for has_conflict: digit d as 16 ** (d - 1) (sums stay exact in float64), the
+# (81, 27) cell-in-unit matrix, and a mask of hexadecimal digits above 1
+_NIBBLE = np.array([0.0] + [16.0 ** (d - 1) for d in range(1, 10)])
+_MEMBERSHIP = (UNITS[None, :, :] == _CELLS[:, None, None]).any(axis=2).astype(np.float64)
+_COUNT_ABOVE_1 = int("E" * 9, 16)
+_CHUNK = 1 << 14                 # boards per step of the conflict check
 _EMPTY_CHARS = ".0"
 _PUZZLE_COLUMNS = ("puzzle", "puzzles", "quizzes", "quiz")
 _SOLUTION_COLUMNS = ("solution", "solutions")
 # grid decoration removed before counting cells: box separators and white space
 _DECORATION = {ord(ch): None for ch in "|+- \t\r\f\v"}
+_HAS_DECORATION = re.compile(r"[|+\- \t\r\f\v]").search
 # byte value -> digit, -1 for characters that are not cells
 _CELL_VALUE = np.full(256, -1, dtype=np.int8)
 _CELL_VALUE[[ord(ch) for ch in _EMPTY_CHARS]] = EMPTY
@@ -99,7 +107,8 @@ def _split_text(lines, source):
     """Cells of each puzzle from 81-cell lines and 9-row grids, with each one's first line."""
     cells, starts, grid = [], [], []
     for n, content in lines:
-        row = content.translate(_DECORATION)
+        row = content if len(content) == 81 and not _HAS_DECORATION(content) else (
+            content.translate(_DECORATION))
         if not row:
             continue                      # a separator line such as ------+-------+------
         if len(row) == 9:
@@ -205,9 +214,17 @@ def _one_hot(boards: np.ndarray) -> np.ndarray:
 
 
 def has_conflict(boards: np.ndarray) -> np.ndarray:
-    """(B, 81) -> (B,) bool: some digit appears twice in a row, column or box."""
-    counts = _one_hot(np.atleast_2d(boards))[:, UNITS].sum(axis=2)  # (B, 27, 9)
-    return (counts > 1).any(axis=(1, 2))
+    """(B, 81) -> (B,) bool: some digit appears twice in a row, column or box.
+
+    Digit d counts as 16 ** (d - 1), so one matrix product sums each unit into a
+    count per hexadecimal digit; a unit repeats a digit when some count reaches 2.
+    """
+    boards = np.atleast_2d(boards)
+    out = np.zeros(len(boards), dtype=bool)
+    for start in range(0, len(boards), _CHUNK):         # bounded memory for huge files
+        sums = (_NIBBLE[boards[start:start + _CHUNK]] @ _MEMBERSHIP).astype(np.int64)
+        out[start:start + _CHUNK] = (sums & _COUNT_ABOVE_1).any(axis=1)   # (b, 27) -> (b,)
+    return out
 
 
 def candidates_mask(boards: np.ndarray) -> np.ndarray:

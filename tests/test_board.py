@@ -174,6 +174,15 @@ def test_conflict_checks(pair):
     assert check_board(puzzle.astype(np.int64)).dtype == np.int8
 
 
+def test_vectorised_conflict_check_matches_the_cell_by_cell_one():
+    rng = np.random.default_rng(3)
+    boards = rng.integers(1, 10, (3000, 81)).astype(np.int8)
+    boards[rng.random(boards.shape) < rng.random((3000, 1)) ** 0.1] = 0   # mostly sparse
+    expected = [find_conflict(b) is not None for b in boards]
+    assert has_conflict(boards).tolist() == expected
+    assert 300 < sum(expected) < 2700
+
+
 def test_grid_marks_filled_cells(pair):
     puzzle, solution = pair
     marked = format_grid(solution, puzzle=puzzle).splitlines()
