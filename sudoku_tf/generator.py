@@ -16,7 +16,6 @@ from .board import BOX, EMPTY, N_CELLS, count_givens
 from .solver import search, solve
 
 MIN_GIVENS = 17                  # no unique puzzle has fewer
-EASY_GIVENS = 22                 # random removal reaches this quickly; below it needs a budget
 DIFFICULTIES = ("easy", "medium", "hard", "expert")
 # exhaustive-search guesses up to which a puzzle is "hard"; more is "expert"
 HARD_MAX_GUESSES = 8
