@@ -9,6 +9,7 @@ The BLAS library numpy uses and the OPENBLAS_* variables that steer it are print
 Usage:
     python scripts/bench_transformer.py
     python scripts/bench_transformer.py --configs seed --batches 64 256 --repeats 7
+    python scripts/bench_transformer.py --threads 1 --clock cpu     # steadier on a busy machine
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python scripts/bench_transformer.py --json
 """
 
@@ -58,19 +59,19 @@ def blas_info() -> list[dict]:
             if info.get("user_api") == "blas" and "numpy" in info.get("filepath", "")]
 
 
-def time_steps(step, batch: int, repeats: int) -> float:
+def time_steps(step, repeats: int, clock=time.perf_counter) -> float:
     """Median seconds per step over `repeats` timed rounds, after two warm-up steps."""
     step()
-    start = time.perf_counter()
+    start = clock()
     step()
-    per_step = time.perf_counter() - start
+    per_step = clock() - start
     n = max(1, math.ceil(MIN_ROUND_SECONDS / max(per_step, 1e-6)))
     rounds = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(n):
             step()
-        rounds.append((time.perf_counter() - start) / n)
+        rounds.append((clock() - start) / n)
     return statistics.median(rounds)
 
 
@@ -174,20 +175,37 @@ def same_loss_check(torch, cfg: dict, batch: int = 4) -> float:
     return abs(ours.loss(tokens, targets, mask) - loss_torch)
 
 
-def import_torch():
+def import_torch(threads: int):
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     return torch
 
 
-def run(configs, batches, repeats) -> dict:
-    torch = import_torch()
+def limit_threads(threads: int) -> None:
+    """numpy's BLAS threads (via threadpoolctl); one thread also pins the process to one CPU."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(threads, user_api="blas")
+    except ImportError:
+        print("threadpoolctl not installed: numpy's BLAS keeps its own thread count",
+              file=sys.stderr)
+    if threads == 1 and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
+def run(configs, batches, repeats, threads: int = 2, clock: str = "wall") -> dict:
+    if threads != 2:
+        limit_threads(threads)
+    torch = import_torch(threads)
+    timer = time.perf_counter if clock == "wall" else time.process_time
     report = {
         "env": {name: os.environ.get(name) for name in ENV_VARS},
         "load_average": os.getloadavg()[0],     # other work on the 2 cores skews timings
+        "threads": threads,
+        "clock": clock,
         "numpy": np.__version__,
         "blas": blas_info(),
         "torch": None if torch is None else torch.__version__,
@@ -198,9 +216,9 @@ def run(configs, batches, repeats) -> dict:
         check = None if torch is None else same_loss_check(torch, cfg)
         for batch in batches:
             print(f"timing {name} at batch {batch} ...", file=sys.stderr)
-            ours = batch / time_steps(ours_step(cfg, batch), batch, repeats)
+            ours = batch / time_steps(ours_step(cfg, batch), repeats, timer)
             theirs = None if torch is None else batch / time_steps(torch_step(torch, cfg, batch),
-                                                                   batch, repeats)
+                                                                   repeats, timer)
             report["rows"].append(dict(config=name, batch=batch, ours=ours, torch=theirs,
                                        ratio=None if theirs is None else ours / theirs,
                                        loss_diff=check))
@@ -216,7 +234,7 @@ def format_report(report: dict) -> str:
         lines.append("torch not installed: no torch column "
                      "(pip install torch==2.13.0 for the CPU build)")
     else:
-        lines.append(f"torch {report['torch']} on CPU, 2 threads")
+        lines.append(f"torch {report['torch']} on CPU, {report['threads']} threads")
     lines.append("")
     lines.append(f"{'config':<8}{'batch':>6}{'ours/s':>10}{'torch/s':>10}{'ours/torch':>12}")
     for r in report["rows"]:
@@ -226,8 +244,8 @@ def format_report(report: dict) -> str:
     checks = {r["config"]: r["loss_diff"] for r in report["rows"] if r["loss_diff"] is not None}
     for name, diff in checks.items():
         lines.append(f"{name}: same weights give the same loss in both (|diff| = {diff:.1e})")
-    lines.append("(puzzles per second for one training step: forward, masked CE, "
-                 "backward, clip, Adam)")
+    lines.append(f"(puzzles per second for one training step: forward, masked CE, backward, "
+                 f"clip, Adam; {report['threads']} threads, {report['clock']} clock)")
     return "\n".join(lines)
 
 
@@ -236,11 +254,15 @@ def main(argv=None) -> int:
     parser.add_argument("--configs", nargs="+", choices=sorted(CONFIGS), default=["seed", "base"])
     parser.add_argument("--batches", nargs="+", type=int, default=[1, 64, 256])
     parser.add_argument("--repeats", type=int, default=5, help="timed rounds; the median counts")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads for numpy's BLAS and torch; 1 also pins to one CPU")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu (process time) is steadier on a busy machine with --threads 1")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or any(b < 1 for b in args.batches):
-        parser.error("--repeats and --batches must be positive")
-    report = run(args.configs, args.batches, args.repeats)
+    if args.repeats < 1 or args.threads < 1 or any(b < 1 for b in args.batches):
+        parser.error("--repeats, --threads and --batches must be positive")
+    report = run(args.configs, args.batches, args.repeats, args.threads, args.clock)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 

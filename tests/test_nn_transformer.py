@@ -92,6 +92,26 @@ def test_batch_rows_equal_single_sequences():
         np.testing.assert_allclose(batch[i], model.predict(tokens[i]), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_split_into_cache_sized_chunks_equals_one_sequence_at_a_time(causal):
+    """A batch big enough for several cache-sized chunks gives the same rows and gradients."""
+    layer = MultiHeadAttention(8, 2, causal=causal, seed=9)
+    x = _x(10, (40, 81, 8)).astype(np.float32)                 # 40 * 2 * 81 * 81 * 4 B: 3+ chunks
+    dy = _x(11, x.shape).astype(np.float32)
+    y, dx = layer.forward(x), layer.backward(dy)
+    grads = [p.grad.copy() for p in layer.params()]
+    layer.zero_grad()
+    for i in (0, 17, 39):
+        np.testing.assert_allclose(layer.forward(x[i:i + 1])[0], y[i], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(layer.backward(dy[i:i + 1])[0], dx[i], rtol=1e-4, atol=1e-5)
+    layer.zero_grad()
+    for i in range(len(x)):
+        layer.forward(x[i:i + 1])
+        layer.backward(dy[i:i + 1])
+    for a, p in zip(grads, layer.params()):
+        np.testing.assert_allclose(p.grad, a, rtol=1e-3, atol=1e-4)
+
+
 def test_attention_weights_are_row_stochastic_and_causal_hides_the_future():
     model = _tiny_model(n_loops=2)
     model.predict(np.zeros(T, int))

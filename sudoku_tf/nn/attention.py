@@ -77,7 +77,7 @@ def _attend_backward_chunk(dctx, q, k, v, probs, ctx, dq, dk, dv):
     dscores = dctx @ v.transpose(0, 1, 3, 2)                      # dprobs, (b, H, T, T)
     # softmax backward: dscores = p * (dprobs - rowsum(dprobs * p)), and
     # rowsum(dprobs * p) = dctx . ctx row by row, a (T, Dh) product instead of (T, T)
-    dscores -= (dctx * ctx).sum(-1, keepdims=True)                # (b, H, T, 1)
+    dscores -= np.einsum("...td,...td->...t", dctx, ctx)[..., None]   # (b, H, T, 1)
     dscores *= probs
     # scores = (q * scale) k^T: the scale goes onto the small (T, Dh) results
     np.matmul(dscores, k, out=dq)                                 # (b, H, T, Dh)
