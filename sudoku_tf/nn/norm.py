@@ -20,7 +20,7 @@ class LayerNorm(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         d = x.shape[-1]
-        xhat = x - x.mean(-1, keepdims=True)                       # centred, (..., D)
+        xhat = x - _row_mean(x)                                    # centred, (..., D)
         var = np.einsum("...d,...d->...", xhat, xhat)[..., None] / d   # (..., 1), no temporary
         rstd = 1.0 / np.sqrt(var + x.dtype.type(self.eps))
         xhat *= rstd                                               # now normalised
@@ -34,12 +34,21 @@ class LayerNorm(Module):
         d = dy.shape[-1]
         dy2, xhat2 = dy.reshape(-1, d), xhat.reshape(-1, d)        # (N, D)
         self.gamma.grad += np.einsum("nd,nd->d", dy2, xhat2)
-        self.beta.grad += dy2.sum(0)
+        self.beta.grad += np.ones(len(dy2), dy.dtype) @ dy2         # column sums via BLAS
         g = dy * self.gamma.value                                  # grad wrt xhat
         # the mean and the variance both depend on every x: two correction terms,
         # dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), built in place in g
         g_xhat = np.einsum("...d,...d->...", g, xhat)[..., None] / d   # (..., 1)
-        g -= g.mean(-1, keepdims=True)
+        g -= _row_mean(g)
         g -= xhat * g_xhat
         g *= rstd
         return g
+
+
+def _row_mean(x: np.ndarray) -> np.ndarray:
+    """Mean of the last axis as a matrix-vector product: (..., D) -> (..., 1).
+
+    BLAS runs this several times faster than x.mean(-1) over rows as short as D.
+    """
+    d = x.shape[-1]
+    return (x.reshape(-1, d) @ np.full(d, 1.0 / d, x.dtype)).reshape(*x.shape[:-1], 1)
