@@ -29,3 +29,17 @@ def test_nn_modules_never_import_the_application():
                  for name in _imported_modules(ast.parse(path.read_text()))
                  if name.startswith("sudoku_tf") and not name.startswith("sudoku_tf.nn")]
     assert not offenders, offenders
+
+
+PUBLIC_NAMES = """sigmoid relu tanh linear softmax gelu mse cross_entropy mse_delta cross_entropy_delta
+SGD Momentum Adam AdamW clip_grad_norm warmup_cosine Neuron NeuronN Layer Network NetworkN
+LSTMLayer NetworkLSTM LayerNorm WeightMatrix EmbeddingMatrix AttentionHead MultiHeadAttention
+TransformerBlock NetworkTransformer NetworkTransformerRL save load""".split()
+
+
+def test_every_public_name_of_the_design_is_exported_and_none_is_shadowed_by_a_module():
+    missing = [n for n in PUBLIC_NAMES if not hasattr(sudoku_tf.nn, n)]
+    assert not missing, missing
+    modules = [n for n in PUBLIC_NAMES if type(getattr(sudoku_tf.nn, n)).__name__ == "module"]
+    assert not modules, modules
+    assert sudoku_tf.nn.linear(2.5) == 2.5

@@ -21,7 +21,7 @@ from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
 from .lstm import LSTMLayer, NetworkLSTM
 from .network_transformer_rl import NetworkTransformerRL
 from .attention import AttentionHead, MultiHeadAttention
-from .linear import EmbeddingMatrix, WeightMatrix
+from .matrices import EmbeddingMatrix, WeightMatrix
 from .network_transformer import NetworkTransformer
 from .norm import LayerNorm
 from .transformer import FeedForward, TransformerBlock

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear import WeightMatrix
+from .matrices import WeightMatrix
 from .params import Module, as_generator
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .activations import sigmoid, tanh
 from .dense import Layer
-from .linear import WeightMatrix
+from .matrices import WeightMatrix
 from .losses import mse, mse_delta
 from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
 from .params import Module, as_generator

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear import EmbeddingMatrix, WeightMatrix
+from .matrices import EmbeddingMatrix, WeightMatrix
 from .losses import mse, mse_delta
 from .norm import LayerNorm
 from .optim import OptimizerSpec, clip_grad_norm, make_optimizer

@@ -7,7 +7,7 @@ import copy
 import numpy as np
 
 from .attention import MultiHeadAttention
-from .linear import WeightMatrix
+from .matrices import WeightMatrix
 from .norm import LayerNorm
 from .params import Module, as_generator
 
