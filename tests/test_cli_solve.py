@@ -31,7 +31,17 @@ def run(*args, input=None):
 
 
 def solve(model, *args, input=None):
-    return run("solve", *args, "--model", model, input=input)
+    """Runs solve; with no --strategy given, the exact search (an untrained model's
+    iterative guesses would fail)."""
+    strategy = [] if "--strategy" in args else ["--strategy", "search"]
+    return run("solve", *args, *strategy, "--model", model, input=input)
+
+
+def test_the_default_strategy_is_iterative_and_a_failure_points_to_search(model):
+    result = run("solve", PUZZLE, "--model", model)
+    assert "with iterative" in result.stderr
+    if result.exit_code == 1:
+        assert "--strategy search always finds the solution" in result.stderr
 
 
 def test_solve_prints_a_grid_marking_the_filled_cells(model):
@@ -143,7 +153,7 @@ def test_default_model_path_is_models_default(tmp_path, monkeypatch):
 def test_eval_prints_a_table_by_givens(model, tmp_path):
     path = tmp_path / "puzzles.txt"
     path.write_text("\n".join([PUZZLE, (DATA / "example_grid.txt").read_text()]))
-    result = run("eval", path, "--model", model)
+    result = run("eval", path, "--model", model, "--strategy", "search")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1].split()[:3] == ["givens", "puzzles", "solved"]
