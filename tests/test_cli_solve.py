@@ -187,3 +187,11 @@ def test_help_shows_examples(command):
 def test_fixture_puzzle_is_the_example():
     assert (parse_board(PUZZLE) == read_boards(DATA / "example.txt")[0][0]).all()
     assert np.array_equal(read_boards(DATA / "example.csv")[1][0], parse_board(SOLUTION))
+
+
+def test_the_shipped_default_model_solves_the_example_by_iterative_decoding():
+    shipped = DATA.parent / "models" / "default.npz"
+    result = run("solve", DATA / "example.txt", "--model", shipped, "--format", "line")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SOLUTION + "\n"
+    assert "with iterative" in result.stderr
