@@ -26,6 +26,7 @@ from .nn import (AdamW, NetworkTransformer, extra_arrays, load_with_meta, make_o
 from .pool import PuzzlePool
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
+ACCURACY_EVERY = 25            # steps between the progress bar's batch-accuracy readings
 
 
 @dataclass
@@ -187,6 +188,7 @@ class Trainer:
         self.rng = np.random.default_rng([cfg.seed, 1])
         self.train_set = self._training_data()
         self.eval_set = self._eval_data()
+        self.batch_accuracy = 0.0                                    # on empty cells, for the bar
         self._remember_good()                                        # last good weights, in memory
 
     @classmethod
@@ -267,8 +269,8 @@ class Trainer:
                 loss = self._step()
                 self.state.step += 1
                 bar.update(1)
-                bar.set_postfix(loss=f"{loss:.3f}", puz_s=f"{cfg.batch_size / (time.monotonic() - t0):.0f}",
-                                refresh=False)
+                bar.set_postfix(loss=f"{loss:.3f}", acc=f"{self.batch_accuracy:.3f}",
+                                puz_s=f"{cfg.batch_size / (time.monotonic() - t0):.0f}", refresh=False)
                 self.state.elapsed = time.monotonic() - started
                 if self.state.step % cfg.eval_every == 0 or self.state.step == cfg.steps:
                     last = self._evaluate(loss)
@@ -298,6 +300,9 @@ class Trainer:
         lr = warmup_cosine(self.state.step, cfg.lr, cfg.warmup, cfg.steps) * self.state.lr_scale
         loss = self.model.train(tokens, targets, lr=lr, mask=mask)
         if math.isfinite(loss):
+            if self.state.step % ACCURACY_EVERY == 0:                # one extra forward, now and then
+                right = self.model.predict(tokens).argmax(-1) == targets
+                self.batch_accuracy = float(right[mask].mean())
             return loss
         self.state.diverged += 1
         if self.state.diverged > 1:

@@ -16,7 +16,8 @@ from sudoku_tf.generator import PuzzleSpec, generate_puzzles
 from sudoku_tf.nn import load, load_with_meta
 from sudoku_tf.pool import PuzzlePool
 from sudoku_tf.solver import count_solutions
-from sudoku_tf.train import TrainConfig, Trainer, TrainingStopped, checkpoint_path, reveal
+from sudoku_tf.train import (TrainConfig, Trainer, TrainingStopped, checkpoint_path,
+                             curriculum_low, reveal)
 
 TINY = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2, batch_size=8,
             eval_size=8, warmup=2)
@@ -53,7 +54,7 @@ def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
     held_out = reveal(puzzles, solutions, 55, 65, np.random.default_rng(1))
     metrics = evaluate(trainer.model, held_out, solutions)
     assert trainer.model.loss(*trainer._batch()) < first - 0.5
-    assert metrics["cell_accuracy"] > 0.3        # chance is 1/9; measured about 0.5
+    assert metrics["cell_accuracy"] > 0.3        # chance is 1/9; measured 0.40
 
 
 def test_resume_after_ctrl_c_gives_the_same_parameters_as_an_uninterrupted_run(
@@ -134,6 +135,12 @@ def test_pool_puzzles_are_unique_and_depend_only_on_the_step():
     np.testing.assert_array_equal(puzzles, again)
     assert all(count_solutions(p) == 1 for p in puzzles)
     assert ((puzzles == 0) | (puzzles == solutions)).all()
+
+
+def test_curriculum_lowers_the_fewest_givens_from_high_to_low():
+    cfg = TrainConfig(givens=(20, 60), curriculum=100)
+    assert [curriculum_low(cfg, s) for s in (0, 50, 100, 500)] == [60, 40, 20, 20]
+    assert curriculum_low(TrainConfig(givens=(20, 60)), 0) == 20
 
 
 def test_config_round_trips_through_json_and_validates():
