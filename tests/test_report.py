@@ -138,7 +138,8 @@ def test_bad_inputs_exit_2_with_one_line(files, tmp_path):
         (["--model", tmp_path / "xor.npz", *puzzles], "not a Sudoku model"),
         (["--model", tmp_path / "missing.npz", *puzzles], "no such model file"),
         (["--model", folder / "tiny.npz", "--cell", "r10c1", *puzzles], "a cell is written r1c1"),
-        (["--model", folder / "tiny.npz", "--puzzles", tmp_path / "none.txt"], "no such file"),
+        (["--model", folder / "tiny.npz", "--puzzles", tmp_path / "none.txt", "-o",
+          tmp_path / "x.html"], "no such file"),
     ]:
         result = run(*args)
         assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
