@@ -11,6 +11,6 @@ CKPT="${OUT%.npz}.ckpt.npz"
 # small matmuls run faster on one thread than on two that wait for each other
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 if [ -f "$CKPT" ]; then
-    exec sudoku-tf train --resume "$CKPT" "$@"
+    exec sudoku-tf train --resume "$CKPT" --out "$OUT" "$@"
 fi
 exec sudoku-tf train --seed 1 --out "$OUT" "$@"
