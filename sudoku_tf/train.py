@@ -205,6 +205,8 @@ class Trainer:
         model.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
         model.steps = int(meta["train"]["state"]["step"])
         trainer.state = TrainState(**meta["train"]["state"])
+        if cfg.out != meta["train"]["config"]["out"]:       # a new output keeps its own best
+            trainer.state.best, trainer.state.bad_evals = -1.0, 0
         trainer.rng.bit_generator.state = meta["train"]["rng"]
         if isinstance(trainer.train_set, PuzzlePool):
             trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])

@@ -180,3 +180,12 @@ def test_train_command_flags_override_the_config_file(tmp_path, easy_file):
                                       "--d-model", "32"])
     assert result.exit_code == 2 and "cannot change the model shape" in result.stderr
     assert load(out).n_params() > 0
+
+
+def test_resuming_into_a_new_output_writes_its_own_best_model(tmp_path, easy_file):
+    first = Trainer(_config(tmp_path / "a", easy_file, steps=4, eval_every=2), quiet=True)
+    first.run()
+    moved = Trainer.resume(checkpoint_path(first.cfg), {"out": str(tmp_path / "b" / "m.npz"),
+                                                        "steps": 6}, quiet=True)
+    moved.run()
+    assert (tmp_path / "b" / "m.npz").is_file() and (tmp_path / "b" / "m.ckpt.npz").is_file()
