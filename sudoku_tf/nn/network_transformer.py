@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import softmax
+from .losses import cross_entropy, cross_entropy_delta
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .norm import LayerNorm
 from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
@@ -109,20 +111,23 @@ class NetworkTransformer(Module):
         """Class probabilities: (T,) -> (T, C) or (B, T) -> (B, T, C)."""
         tokens = np.asarray(tokens)
         logits = self.forward(np.atleast_2d(tokens))[-1]            # (B, T, C)
-        probs = _softmax(logits)
+        probs = softmax(logits)
         self._single = tokens.ndim == 1
         return probs[0] if self._single else probs
 
     def loss(self, tokens, targets, mask=None) -> float:
         """Masked cross-entropy averaged over passes, without touching gradients."""
         tokens, targets, mask = self._batch(tokens, targets, mask)
-        return _masked_cross_entropy(self.forward(tokens), targets, mask)[0]
+        logits = self.forward(tokens)
+        return cross_entropy(logits, *_per_pass(logits, targets, mask))
 
     def loss_and_grad(self, tokens, targets, mask=None) -> float:
         """Forward, loss and backward; gradients accumulate into every Param's .grad."""
         tokens, targets, mask = self._batch(tokens, targets, mask)
-        loss, dlogits = _masked_cross_entropy(self.forward(tokens), targets, mask)
-        self.backward(dlogits)
+        logits = self.forward(tokens)
+        targets, mask = _per_pass(logits, targets, mask)
+        loss = cross_entropy(logits, targets, mask)
+        self.backward(cross_entropy_delta(logits, targets, mask))
         return loss
 
     def train(self, tokens, targets, lr: float | None = None, mask=None) -> float:
@@ -194,27 +199,8 @@ def _position_ids(positions, seq_len: int) -> list[np.ndarray]:
     return ids
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(-1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(-1, keepdims=True)
-    return z
-
-
-def _masked_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray):
-    """Mean cross-entropy over masked tokens and passes, and its gradient.
-
-    logits (K, B, T, C), targets (B, T) int, mask (B, T). The fused softmax+CE gradient
-    is (probs - onehot) * mask / (count * K).
-    """
-    K = logits.shape[0]
-    mask = mask.astype(logits.dtype)
-    count = max(float(mask.sum()), 1.0)
-    probs = _softmax(logits)                                        # (K, B, T, C)
-    picked = np.take_along_axis(probs, targets[None, ..., None], -1)[..., 0]   # (K, B, T)
-    loss = float(-(np.log(np.maximum(picked, np.finfo(probs.dtype).tiny)) * mask).sum()
-                 / (count * K))
-    dlogits = probs
-    np.put_along_axis(dlogits, targets[None, ..., None], picked[..., None] - 1, -1)
-    dlogits *= (mask / (count * K))[None, ..., None]
-    return loss, dlogits
+def _per_pass(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray):
+    """Targets and mask (B, T) repeated for every pass of logits (K, B, T, C): the loss
+    is then the mean over masked tokens of all passes (deep supervision)."""
+    lead = logits.shape[:-1]                                        # (K, B, T)
+    return np.broadcast_to(targets, lead), np.broadcast_to(mask.astype(logits.dtype), lead)
