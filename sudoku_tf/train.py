@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from .board import BOX, COL, EMPTY, ROW
 from .data import load_dataset
-from .decode import evaluate
+from .decode import evaluate, reference_solutions
 from .generator import augment
 from .nn import (AdamW, NetworkTransformer, extra_arrays, load_with_meta, make_optimizer, save,
                  warmup_cosine)
@@ -230,10 +230,10 @@ class Trainer:
         cfg = self.cfg
         if cfg.eval_data:
             puzzles, solutions = load_dataset(cfg.eval_data)
+            puzzles = puzzles[:cfg.eval_size]
             if solutions is None:
-                from .solver import solve
-                solutions = np.array([solve(p) for p in puzzles], np.int8)
-            return puzzles[:cfg.eval_size], solutions[:cfg.eval_size]
+                return puzzles, reference_solutions(puzzles)
+            return puzzles, solutions[:cfg.eval_size]
         rng = np.random.default_rng([cfg.seed, 2])
         pool = PuzzlePool(lo=cfg.givens[0], seed=cfg.seed + 10_000)
         puzzles, solutions = pool.take(cfg.eval_size)
