@@ -5,8 +5,6 @@ Parsing of puzzle text lives in `board`; this module picks the format by extensi
 
 from __future__ import annotations
 
-import os
-import secrets
 import zipfile
 import zlib
 from pathlib import Path
@@ -15,6 +13,7 @@ import numpy as np
 
 from .board import N_CELLS, PuzzleError, check_boards, format_lines, read_boards
 from .generator import augment as augment_pairs
+from .nn.io import atomic_open
 
 FORMATS = (".txt", ".csv", ".npz")
 
@@ -73,23 +72,17 @@ def save_dataset(path, puzzles: np.ndarray, solutions: np.ndarray | None = None,
     suffix = path.suffix.lower()
     if suffix == ".csv" and solutions is None:
         raise ValueError("a .csv dataset needs solutions")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as out:              # same folder, so os.replace is atomic
-            if suffix == ".npz":
-                arrays = {"puzzles": np.asarray(puzzles, np.int8)}
-                if solutions is not None:
-                    arrays["solutions"] = np.asarray(solutions, np.int8)
-                np.savez_compressed(out, **arrays)
-            elif suffix == ".csv":
-                rows = map(",".join, zip(format_lines(puzzles), format_lines(solutions)))
-                out.write(("puzzle,solution\n" + "".join(r + "\n" for r in rows)).encode())
-            else:
-                out.write("".join(line + "\n" for line in format_lines(puzzles)).encode())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as out:
+        if suffix == ".npz":
+            arrays = {"puzzles": np.asarray(puzzles, np.int8)}
+            if solutions is not None:
+                arrays["solutions"] = np.asarray(solutions, np.int8)
+            np.savez_compressed(out, **arrays)
+        elif suffix == ".csv":
+            rows = map(",".join, zip(format_lines(puzzles), format_lines(solutions)))
+            out.write(("puzzle,solution\n" + "".join(r + "\n" for r in rows)).encode())
+        else:
+            out.write("".join(line + "\n" for line in format_lines(puzzles)).encode())
     return path
 
 

@@ -6,9 +6,7 @@ The numbers come from `attention`, the drawings from `charts`.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -22,6 +20,7 @@ from .board import EMPTY, cell_name, format_line
 from .charts import (COLORS, class_bars_svg, confidence_svg, decode_board_svg, head_svg,
                      label_grid_svg)
 from .decode import fill_trace, iterative
+from .nn.io import atomic_open
 from .solver import solve
 
 DEFAULT_CELL = 40          # r5c5, the centre: the query cell of the board overlays
@@ -106,16 +105,8 @@ def check_free(path: Path, force: bool) -> None:
 
 def write_text_atomic(path, text: str) -> None:
     """Writes text to a temporary file in the same folder, then renames it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w") as out:
+        out.write(text)
 
 
 # ------------------------------------------------------------------ sections

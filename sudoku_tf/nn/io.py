@@ -6,9 +6,10 @@ has an unknown format version, or whose arrays do not fit its config is refused.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from pathlib import Path
 
@@ -41,24 +42,25 @@ def save(model: Module, path, meta: dict | None = None,
 
 
 def write_npz_atomic(path, arrays: dict[str, np.ndarray]) -> None:
-    """Writes an .npz through a temporary file in the same folder, then renames it."""
+    """Writes an .npz that appears complete or not at all."""
+    with atomic_open(path) as f:
+        np.savez(f, **arrays)
+
+
+@contextlib.contextmanager
+def atomic_open(path, mode: str = "wb"):
+    """A new temporary file beside path, renamed onto path when the block succeeds and
+    removed when it fails, so readers never see half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.chmod(tmp, 0o666 & ~_umask())                          # mkstemp makes it owner-only
-        os.replace(tmp, path)
+        with open(tmp, mode.replace("w", "x"), **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+        os.replace(tmp, path)                                     # same folder: atomic
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read_header(path) -> tuple[dict, dict[str, np.ndarray]]:
