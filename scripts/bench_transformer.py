@@ -4,6 +4,8 @@ A step is what `NetworkTransformer.train` does: forward, masked cross-entropy, b
 global-norm clipping and an Adam update. Each configuration runs at each batch size;
 the same architecture built from `torch.nn` (CPU, 2 threads) runs in the same process
 when torch is installed (`pip install torch==2.13.0`; never a project dependency).
+Ours splits each batch over `--threads` shard threads (sudoku_tf.nn.parallel) with BLAS
+held to one thread inside them; batches under 16 boards run whole, BLAS threaded.
 The BLAS library numpy uses and the OPENBLAS_* variables that steer it are printed too.
 
 Usage:
@@ -24,8 +26,9 @@ import sys
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
 
-from sudoku_tf.nn import NetworkTransformer
+from sudoku_tf.nn import NetworkTransformer, parallel
 
 T, V, C = 81, 10, 9          # a board: 81 cells, tokens 0..9 (0 = empty), digits 1..9
 N_EMPTY = 45                 # masked cells per board: the loss counts only these
@@ -49,11 +52,7 @@ def make_batch(batch: int, rng: np.random.Generator):
 
 
 def blas_info() -> list[dict]:
-    """numpy's BLAS as threadpoolctl sees it (library, kernel, threads), or a note."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return [{"note": "threadpoolctl not installed: BLAS kernel unknown"}]
+    """numpy's BLAS as threadpoolctl sees it: library, kernel, threads."""
     keys = ("internal_api", "architecture", "version", "num_threads", "filepath")
     return [{k: info.get(k) for k in keys} for info in threadpool_info()
             if info.get("user_api") == "blas" and "numpy" in info.get("filepath", "")]
@@ -185,20 +184,15 @@ def import_torch(threads: int):
 
 
 def limit_threads(threads: int) -> None:
-    """numpy's BLAS threads (via threadpoolctl); one thread also pins the process to one CPU."""
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(threads, user_api="blas")
-    except ImportError:
-        print("threadpoolctl not installed: numpy's BLAS keeps its own thread count",
-              file=sys.stderr)
+    """Our shard threads and numpy's BLAS threads; one thread also pins the process to one CPU."""
+    parallel.set_threads(threads)
+    threadpool_limits(threads, user_api="blas")
     if threads == 1 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
 def run(configs, batches, repeats, threads: int = 2, clock: str = "wall") -> dict:
-    if threads != 2:
-        limit_threads(threads)
+    limit_threads(threads)
     torch = import_torch(threads)
     timer = time.perf_counter if clock == "wall" else time.process_time
     report = {

@@ -12,12 +12,13 @@ Dimension letters used in shape comments throughout:
 from .io import ModelFileError, extra_arrays, load, load_with_meta, save
 from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_optimizer, warmup_cosine
 from .params import Module, Param
-# dense family (issue: foundation)
+from .parallel import get_threads, set_threads
+# the dense family
 from .activations import Activation, gelu, get_activation, linear, log_softmax, relu, sigmoid, softmax, tanh
 from .dense import Layer, Network, NetworkN, Neuron, NeuronN
 from .fit import History
 from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
-# sequence family (issue: sequence core)
+# the sequence family
 from .lstm import LSTMLayer, NetworkLSTM
 from .network_transformer_rl import NetworkTransformerRL
 from .attention import AttentionHead, MultiHeadAttention

@@ -13,6 +13,7 @@ from .activations import softmax
 from .losses import cross_entropy, cross_entropy_delta
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .norm import LayerNorm
+from . import parallel
 from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
 from .params import Module, as_generator
 from .transformer import TransformerBlock, tied_copy
@@ -56,6 +57,8 @@ class NetworkTransformer(Module):
         self.lr, self.clip, self.warmup = lr, clip, warmup
         self.steps = 0
         self.optimizer = make_optimizer(optimizer, self.params())
+        self._replicas = parallel.Replicas(self, share=[self.optimizer])
+        self._sharded = False                                     # did the last predict run in shards?
         self._cache = None
 
     def config(self) -> dict:
@@ -68,6 +71,7 @@ class NetworkTransformer(Module):
         B, T = tokens.shape
         if T != len(self._pos_ids[0]):
             raise ValueError(f"expected sequences of {len(self._pos_ids[0])} tokens, got {T}")
+        self._sharded = False
         e = self.token.forward(tokens)                              # (B, T, D)
         for table, ids in zip(self.positions, self._pos_ids):
             e = e + table.forward(ids)                              # (T, D) broadcast
@@ -110,7 +114,14 @@ class NetworkTransformer(Module):
     def predict(self, tokens: np.ndarray) -> np.ndarray:
         """Class probabilities: (T,) -> (T, C) or (B, T) -> (B, T, C)."""
         tokens = np.asarray(tokens)
-        logits = self.forward(np.atleast_2d(tokens))[-1]            # (B, T, C)
+        batch = np.atleast_2d(tokens)
+        shards = parallel.shards(len(batch))
+        if len(shards) == 1:
+            logits = self.forward(batch)[-1]                        # (B, T, C)
+        else:                                                       # shards on parallel threads
+            logits = np.concatenate(parallel.run(lambda rep, s: rep.forward(batch[s])[-1],
+                                                 self._replicas.get(len(shards)), shards))
+            self._sharded = True
         probs = softmax(logits)
         self._single = tokens.ndim == 1
         return probs[0] if self._single else probs
@@ -122,8 +133,25 @@ class NetworkTransformer(Module):
         return cross_entropy(logits, *_per_pass(logits, targets, mask))
 
     def loss_and_grad(self, tokens, targets, mask=None) -> float:
-        """Forward, loss and backward; gradients accumulate into every Param's .grad."""
+        """Forward, loss and backward; gradients accumulate into every Param's .grad.
+
+        A large batch is split into shards that run on parallel threads (see `parallel`);
+        weighting each shard by its masked count gives the full batch's loss and gradient.
+        """
         tokens, targets, mask = self._batch(tokens, targets, mask)
+        shards = parallel.shards(len(tokens))
+        counts = [float(mask[s].sum()) for s in shards]
+        if len(shards) == 1 or min(counts) < 1:
+            return self._loss_and_grad(tokens, targets, mask)
+        weights = [c / sum(counts) for c in counts]
+        replicas = self._replicas.get(len(shards))
+        losses = parallel.run(lambda rep, s: rep._loss_and_grad(tokens[s], targets[s], mask[s]),
+                              replicas, shards)
+        self._replicas.add_grads(weights)
+        return float(np.dot(weights, losses))
+
+    def _loss_and_grad(self, tokens, targets, mask) -> float:
+        """loss_and_grad on the calling thread, for normalised (tokens, targets, mask)."""
         logits = self.forward(tokens)
         targets, mask = _per_pass(logits, targets, mask)
         loss = cross_entropy(logits, targets, mask)
@@ -152,9 +180,11 @@ class NetworkTransformer(Module):
 
         Each is (B, H, T, T), or (H, T, T) after `predict` on a single sequence.
         """
-        maps = [b.attention_weights for blocks in self._passes for b in blocks]
-        if any(m is None for m in maps):
+        per_model = [[b.attention_weights for blocks in m._passes for b in blocks]
+                     for m in (self._replicas.copies if self._sharded else [self])]
+        if any(m is None for maps in per_model for m in maps):
             raise RuntimeError("get_attention_weights called before any forward pass")
+        maps = per_model[0] if len(per_model) == 1 else [np.concatenate(m) for m in zip(*per_model)]
         return [m[0] for m in maps] if getattr(self, "_single", False) else maps
 
     def summary(self) -> str:
