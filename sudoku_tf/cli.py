@@ -392,7 +392,8 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
       sudoku-tf report --model models/small.npz --puzzles data/example.csv -o small.html
       sudoku-tf report --limit 200 --json - --force | jq .labels
     """
-    from .report import build_report, check_free, format_table, parse_cell, write_text_atomic
+    from .data import check_free
+    from .report import build_report, format_table, parse_cell, write_text_atomic
 
     to_stdout = json_path is not None and str(json_path) == "-"
     try:

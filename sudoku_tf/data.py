@@ -1,4 +1,5 @@
-"""Dataset files of puzzles and solutions (.txt, .csv, .npz) and endless training batches.
+"""Dataset files of puzzles and solutions (.txt, .csv, .npz) and the training batches
+drawn from them.
 
 Parsing of puzzle text lives in `board`; this module picks the format by extension.
 """
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .board import N_CELLS, PuzzleError, check_boards, format_lines, read_boards
-from .generator import augment as augment_pairs
+from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read_boards
+from .generator import augment
 from .nn.io import atomic_open
 
 FORMATS = (".txt", ".csv", ".npz")
@@ -56,9 +57,14 @@ def check_output(path, force: bool = False) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown extension {path.suffix!r}; "
                          f"use one of {', '.join(FORMATS)}")
+    check_free(path, force)
+    return path
+
+
+def check_free(path: Path, force: bool = False) -> None:
+    """FileExistsError unless nothing is at path or `force` allows replacing it."""
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to replace it")
-    return path
 
 
 def save_dataset(path, puzzles: np.ndarray, solutions: np.ndarray | None = None,
@@ -86,20 +92,26 @@ def save_dataset(path, puzzles: np.ndarray, solutions: np.ndarray | None = None,
     return path
 
 
-def iterate_batches(puzzles: np.ndarray, solutions: np.ndarray, batch_size: int,
-                    rng: np.random.Generator, augment: bool = True):
-    """Endless (puzzles, solutions) batches of (batch_size, 81) int8 for training.
+def reveal(puzzles: np.ndarray, solutions: np.ndarray, lo: int, hi: int,
+           rng: np.random.Generator) -> np.ndarray:
+    """Fills random empty cells from the solution so each board has U[lo, hi] givens.
 
-    Samples are drawn without replacement, a fresh shuffle each pass over the data; with
-    `augment`, each batch gets a random Sudoku symmetry per sample.
+    A board already holding more than the drawn number is left alone. Revealing keeps
+    the solution unique and yields exactly the boards that iterative decoding meets.
     """
     n = len(puzzles)
-    if n == 0 or batch_size < 1:
-        raise ValueError("need at least one puzzle and a batch size of at least 1")
-    order = np.empty(0, dtype=np.intp)
-    while True:
-        while len(order) < batch_size:
-            order = np.concatenate([order, rng.permutation(n)])
-        take, order = order[:batch_size], order[batch_size:]
-        batch = puzzles[take], solutions[take]
-        yield augment_pairs(*batch, rng) if augment else batch
+    have = (puzzles != EMPTY).sum(1)                                # (B,)
+    want = np.maximum(rng.integers(lo, hi + 1, n), have)
+    # rank the empty cells in random order; reveal the first (want - have) of them
+    keys = np.where(puzzles == EMPTY, rng.random(puzzles.shape), np.inf)
+    rank = keys.argsort(1).argsort(1)                               # (B, 81)
+    show = (rank < (want - have)[:, None]) & (puzzles == EMPTY)
+    return np.where(show, solutions, puzzles).astype(np.int8)
+
+
+def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng):
+    """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool."""
+    index = rng.integers(0, len(puzzles), size)
+    p, s = augment(puzzles[index], solutions[index], rng)
+    p = reveal(p, s, lo, hi, rng)
+    return p, s.astype(np.int64) - 1, p == EMPTY

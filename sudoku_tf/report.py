@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
 import numpy as np
 
@@ -95,12 +94,6 @@ def format_table(data: dict) -> str:
     lines.append(f"{'uniform':<18}" + "".join(f"{chance[s]:>8.3f}" for s in SCORES)
                  + f"{np.log2(81):>9.2f}")
     return "\n".join(lines)
-
-
-def check_free(path: Path, force: bool) -> None:
-    """FileExistsError unless path is free or `force` allows replacing it."""
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass --force to replace it")
 
 
 def write_text_atomic(path, text: str) -> None:

@@ -1,5 +1,5 @@
-"""Training a NetworkTransformer on Sudoku: the run's config, batches of masked boards,
-and the loop with evaluation, checkpoints, resume and the guards a long run needs.
+"""Training a NetworkTransformer on Sudoku: the run's config and the loop, with
+evaluation, checkpoints, resume and the guards a long run needs.
 
 Nothing here parses command-line options; `cli.train` fills a `TrainConfig`.
 """
@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .board import BOX, COL, EMPTY, ROW
-from .data import load_dataset
+from .board import BOX, COL, ROW
+from .data import load_dataset, make_batch, reveal
 from .decode import evaluate, reference_solutions
-from .generator import augment
 from .nn import (AdamW, NetworkTransformer, extra_arrays, load_with_meta, make_optimizer, save,
                  warmup_cosine)
 from .pool import PuzzlePool
@@ -112,31 +111,6 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
 
 def _optimizer(cfg: TrainConfig) -> AdamW:
     return AdamW(lr=cfg.lr, weight_decay=cfg.weight_decay)
-
-
-def reveal(puzzles: np.ndarray, solutions: np.ndarray, lo: int, hi: int,
-           rng: np.random.Generator) -> np.ndarray:
-    """Fills random empty cells from the solution so each board has U[lo, hi] givens.
-
-    A board already holding more than the drawn number is left alone. Revealing keeps
-    the solution unique and yields exactly the boards that iterative decoding meets.
-    """
-    n = len(puzzles)
-    have = (puzzles != EMPTY).sum(1)                                # (B,)
-    want = np.maximum(rng.integers(lo, hi + 1, n), have)
-    # rank the empty cells in random order; reveal the first (want - have) of them
-    keys = np.where(puzzles == EMPTY, rng.random(puzzles.shape), np.inf)
-    rank = keys.argsort(1).argsort(1)                               # (B, 81)
-    show = (rank < (want - have)[:, None]) & (puzzles == EMPTY)
-    return np.where(show, solutions, puzzles).astype(np.int8)
-
-
-def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng):
-    """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool."""
-    index = rng.integers(0, len(puzzles), size)
-    p, s = augment(puzzles[index], solutions[index], rng)
-    p = reveal(p, s, lo, hi, rng)
-    return p, s.astype(np.int64) - 1, p == EMPTY
 
 
 def curriculum_low(cfg: TrainConfig, step: int) -> int:

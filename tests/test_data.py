@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sudoku_tf.board import PuzzleError, count_givens, is_valid_solution
-from sudoku_tf.data import check_output, iterate_batches, load_dataset, save_dataset
+from sudoku_tf.data import check_output, load_dataset, make_batch, reveal, save_dataset
 from sudoku_tf.generator import DIFFICULTIES, PuzzleSpec, generate_one, generate_puzzles, rate
 from sudoku_tf.solver import count_solutions
 
@@ -70,21 +70,25 @@ def test_npz_contents_are_checked(tmp_path, dataset):
         load_dataset(tmp_path / "junk.npz")
 
 
-def test_batches_cover_the_data_and_stay_consistent(dataset):
+def test_reveal_fills_from_the_solution_up_to_the_drawn_givens():
+    puzzles, solutions = generate_puzzles(4, PuzzleSpec((30, 30)), seed=1)
+    boards = reveal(puzzles, solutions, 50, 50, np.random.default_rng(0))
+    assert ((boards != 0).sum(1) == 50).all()
+    assert ((boards == 0) | (boards == solutions)).all()
+    assert (boards[puzzles != 0] == puzzles[puzzles != 0]).all()
+
+
+def test_training_batches_are_symmetric_variants_with_the_empty_cells_masked(dataset):
     puzzles, solutions = dataset
-    batches = iterate_batches(puzzles, solutions, 5, np.random.default_rng(0), augment=False)
-    seen = np.concatenate([next(batches)[0] for _ in range(12)])       # 60 = 5 passes
-    counts = {}
-    for p in seen:
-        counts[p.tobytes()] = counts.get(p.tobytes(), 0) + 1
-    assert sorted(counts.values()) == [5] * 12
-    augmented = iterate_batches(puzzles, solutions, 32, np.random.default_rng(0))
-    for _ in range(3):
-        p, s = next(augmented)
-        assert p.shape == s.shape == (32, 81) and p.dtype == np.int8
-        assert all(is_valid_solution(a, b) for a, b in zip(p, s))
-    with pytest.raises(ValueError):
-        next(iterate_batches(puzzles[:0], solutions[:0], 4, np.random.default_rng(0)))
+    tokens, targets, mask = make_batch(puzzles, solutions, 32, 30, 45, np.random.default_rng(0))
+    assert tokens.shape == targets.shape == mask.shape == (32, 81) and tokens.dtype == np.int8
+    assert (mask == (tokens == 0)).all()
+    assert targets.min() == 0 and targets.max() == 8                  # class ids of digits 1-9
+    assert all(is_valid_solution(t, s + 1) for t, s in zip(tokens, targets))
+    givens = count_givens(tokens)
+    assert givens.min() >= 30 and givens.max() <= 45                 # revealed to U[30, 45]
+    originals = {p.tobytes() for p in puzzles}
+    assert sum(t.tobytes() in originals for t in tokens) < 4          # augmented, not copies
 
 
 def test_fuzzed_files_load_or_raise_puzzle_error(tmp_path, dataset):

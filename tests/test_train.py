@@ -10,14 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from sudoku_tf.cli import cli
-from sudoku_tf.data import save_dataset
+from sudoku_tf.data import reveal, save_dataset
 from sudoku_tf.decode import evaluate
 from sudoku_tf.generator import PuzzleSpec, generate_puzzles
 from sudoku_tf.nn import load, load_with_meta
 from sudoku_tf.pool import PuzzlePool
 from sudoku_tf.solver import count_solutions
-from sudoku_tf.train import (TrainConfig, Trainer, TrainingStopped, checkpoint_path,
-                             curriculum_low, reveal)
+from sudoku_tf.train import TrainConfig, Trainer, TrainingStopped, checkpoint_path, curriculum_low
 
 TINY = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2, batch_size=8,
             eval_size=8, warmup=2)
@@ -34,14 +33,6 @@ def easy_file(tmp_path_factory):
 def _config(tmp_path, data, **kw):
     return TrainConfig(**{**TINY, "data": [data], "eval_data": data, "out": str(tmp_path / "m.npz"),
                           **kw})
-
-
-def test_reveal_fills_from_the_solution_up_to_the_drawn_givens():
-    puzzles, solutions = generate_puzzles(4, PuzzleSpec((30, 30)), seed=1)
-    boards = reveal(puzzles, solutions, 50, 50, np.random.default_rng(0))
-    assert ((boards != 0).sum(1) == 50).all()
-    assert ((boards == 0) | (boards == solutions)).all()
-    assert (boards[puzzles != 0] == puzzles[puzzles != 0]).all()
 
 
 def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
