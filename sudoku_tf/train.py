@@ -20,8 +20,7 @@ from tqdm import tqdm
 from .board import BOX, COL, ROW
 from .data import load_dataset, make_batch, reveal
 from .decode import evaluate, reference_solutions
-from .nn import (AdamW, NetworkTransformer, extra_arrays, load_with_meta, make_optimizer, save,
-                 warmup_cosine)
+from .nn import AdamW, NetworkTransformer, load_checkpoint, make_optimizer, save, warmup_cosine
 from .pool import PuzzlePool
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
@@ -153,11 +152,12 @@ def log_path(cfg: TrainConfig) -> Path:
 class Trainer:
     """Runs one training: `Trainer(cfg).run()`, or `Trainer.resume(path).run()`."""
 
-    def __init__(self, cfg: TrainConfig, echo=None, quiet: bool = False):
+    def __init__(self, cfg: TrainConfig, echo=None, quiet: bool = False,
+                 model: NetworkTransformer | None = None):
         self.cfg = cfg
         self.echo = echo or (lambda msg: print(msg, file=sys.stderr))
         self.quiet = quiet
-        self.model = build_model(cfg)
+        self.model = model or build_model(cfg)
         self.state = TrainState()
         self.rng = np.random.default_rng([cfg.seed, 1])
         self.train_set = self._training_data()
@@ -168,23 +168,20 @@ class Trainer:
     @classmethod
     def resume(cls, path, overrides: dict | None = None, **kw) -> "Trainer":
         """A trainer continuing the checkpoint at path (overrides e.g. steps, max_minutes)."""
-        model, meta = load_with_meta(path)
+        model, meta, extras = load_checkpoint(path)
         if "train" not in meta:
             raise ValueError(f"{path}: a model file, not a training checkpoint")
         cfg = TrainConfig.from_json({**meta["train"]["config"], **(overrides or {})})
-        trainer = cls(cfg, **kw)
-        trainer.model = model
         model.optimizer = make_optimizer(_optimizer(cfg), model.params())
-        extras = extra_arrays(path)
         model.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
         model.steps = int(meta["train"]["state"]["step"])
+        trainer = cls(cfg, model=model, **kw)
         trainer.state = TrainState(**meta["train"]["state"])
         if cfg.out != meta["train"]["config"]["out"]:       # a new output keeps its own best
             trainer.state.best, trainer.state.bad_evals = -1.0, 0
         trainer.rng.bit_generator.state = meta["train"]["rng"]
         if isinstance(trainer.train_set, PuzzlePool):
             trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])
-        trainer._remember_good()
         return trainer
 
     # ---- data
@@ -270,7 +267,12 @@ class Trainer:
         return last
 
     def _step(self) -> float:
-        """One optimizer step; on a non-finite loss, rolls back and halves the LR once."""
+        """One optimizer step; on a non-finite loss, rolls back and halves the LR once.
+
+        The rollback restores the weights and optimizer state of the last checkpoint;
+        the step count and the batch stream go on, so the batches that led to the
+        blow-up are not replayed.
+        """
         cfg = self.cfg
         tokens, targets, mask = self._batch()
         lr = warmup_cosine(self.state.step, cfg.lr, cfg.warmup, cfg.steps) * self.state.lr_scale

@@ -57,6 +57,16 @@ def test_sharded_gradients_accumulate_like_serial_ones():
         np.testing.assert_allclose(p.grad, 2 * g, rtol=1e-9, atol=1e-13)
 
 
+def test_replicas_share_weights_and_optimizer_but_not_gradients_or_caches():
+    model, batch = _model(), _batch()
+    _loss_and_grads(model, 2, batch)
+    for rep in model._replicas.copies:
+        assert rep.optimizer is model.optimizer
+        for p, r in zip(model.params(), rep.params()):
+            assert r.value is p.value and r.grad is not p.grad
+        assert rep.blocks[0].attn._cache is not model.blocks[0].attn._cache
+
+
 def test_replicas_follow_weights_replaced_after_they_were_built():
     model, batch = _model(), _batch()
     _loss_and_grads(model, 2, batch)                  # replicas built on float32 weights

@@ -9,7 +9,7 @@ Dimension letters used in shape comments throughout:
     F feed-forward width, V vocabulary, C output classes, L blocks.
 """
 
-from .io import ModelFileError, extra_arrays, load, load_with_meta, save
+from .io import ModelFileError, load, load_checkpoint, load_with_meta, save
 from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_optimizer, warmup_cosine
 from .params import Module, Param
 from .parallel import get_threads, set_threads

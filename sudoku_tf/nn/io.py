@@ -93,6 +93,13 @@ def load(path) -> Module:
 
 def load_with_meta(path) -> tuple[Module, dict]:
     """Rebuilds the saved model; also returns the meta dict stored beside it."""
+    model, meta, _ = load_checkpoint(path)
+    return model, meta
+
+
+def load_checkpoint(path) -> tuple[Module, dict, dict[str, np.ndarray]]:
+    """The model, its meta dict and the extra arrays saved beside it (e.g. optimizer
+    state), from one read of the file."""
     header, arrays = read_header(path)
     classes = _model_classes()
     name = header.get("class")
@@ -110,13 +117,8 @@ def load_with_meta(path) -> tuple[Module, dict]:
             raise ModelFileError(f"{path}: array {pname!r} has shape {value.shape}, "
                                  f"the config needs {p.value.shape}")
         p.value[...] = value
-    return model, header.get("meta", {})
-
-
-def extra_arrays(path) -> dict[str, np.ndarray]:
-    """The extra arrays saved beside a model (e.g. optimizer state in a checkpoint)."""
-    _, arrays = read_header(path)
-    return {k[len("extra/"):]: v for k, v in arrays.items() if k.startswith("extra/")}
+    extras = {k[len("extra/"):]: v for k, v in arrays.items() if k.startswith("extra/")}
+    return model, header.get("meta", {}), extras
 
 
 def _model_classes() -> dict[str, type]:

@@ -57,7 +57,7 @@ class NetworkTransformer(Module):
         self.lr, self.clip, self.warmup = lr, clip, warmup
         self.steps = 0
         self.optimizer = make_optimizer(optimizer, self.params())
-        self._replicas = parallel.Replicas(self, share=[self.optimizer])
+        self._replicas = parallel.Replicas(self)
         self._sharded = False                                     # did the last predict run in shards?
         self._cache = None
 

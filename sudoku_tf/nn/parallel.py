@@ -18,6 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .optim import Optimizer
 from .params import Module, Param
 
 MIN_SHARD = 8          # rows per shard below which the thread hand-off costs more than it saves
@@ -69,9 +70,8 @@ class Replicas:
     gradients, weighted, into the module's own.
     """
 
-    def __init__(self, module: Module, share: Sequence = ()):
+    def __init__(self, module: Module):
         self.module = module
-        self.share = list(share)                    # objects the copies keep, not copy
         self.copies: list[Module] = []
 
     def get(self, n: int) -> list[Module]:
@@ -91,6 +91,8 @@ class Replicas:
                 p.grad += p.grad.dtype.type(w) * r.grad
 
     def _copy(self) -> Module:
-        memo = {id(obj): obj for obj in [self, *self.share]}
+        # the copies never step: they keep the module's optimizer (and this object)
+        shared = [self, *(v for v in vars(self.module).values() if isinstance(v, Optimizer))]
+        memo = {id(obj): obj for obj in shared}
         memo.update({id(p): Param(p.name, p.value) for p in self.module.params()})
         return copy.deepcopy(self.module, memo)
