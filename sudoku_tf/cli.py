@@ -210,6 +210,9 @@ def _decode_options(command):
                           "exact solver."),
         click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE,
                      show_default=True, help="Boards per network call."),
+        click.option("--symmetries", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Average the network over K Sudoku symmetries of each board "
+                          "(K forward passes per call)."),
     ]):
         command = option(command)
     return command
@@ -234,15 +237,16 @@ def _read_puzzles(source: str):
     raise InputError(f"{source}: no such file, and not a puzzle of 81 cells")
 
 
-def _load_model(path: Path):
-    from .decode import load_model
+def _load_model(path: Path, symmetries: int = 1):
+    from .decode import SymmetryAveraged, load_model
     from .nn import ModelFileError
 
     try:
-        return load_model(path)
+        model = load_model(path)
     except ModelFileError as err:
         hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
         raise InputError(f"{err}{hint}") from None
+    return SymmetryAveraged(model, symmetries) if symmetries > 1 else model
 
 
 @cli.command()
@@ -256,7 +260,8 @@ def _load_model(path: Path):
               help="Also list the cells in the order they were filled, with the network's "
                    "confidence for each.")
 @click.pass_context
-def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, fmt, trace) -> None:
+def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, symmetries, fmt,
+          trace) -> None:
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
@@ -274,7 +279,7 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, f
     from .decode import decode, records
 
     boards, _ = _read_puzzles(puzzles)
-    model = _load_model(model_path)
+    model = _load_model(model_path, symmetries)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
         result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update)
@@ -318,7 +323,7 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
 @_decode_options
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
-def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, limit,
+def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, limit,
                  as_json) -> None:
     """Measure how well a model solves the puzzles of FILE.
 
@@ -337,14 +342,15 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, li
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
-    model = _load_model(model_path)
+    model = _load_model(model_path, symmetries)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
                               batch_size, by_givens=True, progress=bar.update)
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
-    report = {"file": file, "model": str(model_path), "strategy": strategy, **report}
+    report = {"file": file, "model": str(model_path), "strategy": strategy,
+              "symmetries": symmetries, **report}
     click.echo(json.dumps(report) if as_json else _format_eval(report))
 
 
@@ -352,7 +358,8 @@ def _format_eval(report: dict) -> str:
     """The evaluation as a table: all puzzles, then one row per range of givens."""
     head = (f"{'givens':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
             f"{'median calls':>14}{'puzzles/s':>11}")
-    rows = [f"{report['file']}: {report['strategy']} with {report['model']}", head]
+    averaged = f", {report['symmetries']} symmetries" if report["symmetries"] > 1 else ""
+    rows = [f"{report['file']}: {report['strategy']} with {report['model']}{averaged}", head]
     for label, r in [("all", report), *((b["givens"], b) for b in report["by_givens"])]:
         rows.append(f"{label:<7}{r['puzzles']:>8}{r['solve_rate']:>9.1%}{r['cell_accuracy']:>10.1%}"
                     f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}"

@@ -14,6 +14,7 @@ import numpy as np
 from .board import (EMPTY, N_CELLS, candidates_mask, cell_name, count_givens, format_line,
                     has_conflict)
 from .nn import ModelFileError, NetworkTransformer, load
+from .generator import apply_symmetries, random_symmetries
 from .search import guided_search
 from .solver import solve
 
@@ -52,6 +53,39 @@ def load_model(path) -> NetworkTransformer:
         raise ModelFileError(f"{path}: a {type(model).__name__} that does not read 81 cells "
                              f"and predict 9 digits, so not a Sudoku model")
     return model
+
+
+class SymmetryAveraged:
+    """A network whose prediction is the mean over `k` Sudoku symmetries of each board.
+
+    A symmetry (cells moved within the rules, digits relabelled) turns a puzzle into
+    another with the same structure; the network sees each variant, its answers are
+    mapped back and averaged. The first variant is the board itself; the other k - 1
+    are fixed at construction (`seed`), so decoding stays deterministic. Costs k
+    forward passes per call.
+    """
+
+    def __init__(self, model, k: int, seed: int = 0):
+        if k < 1:
+            raise ValueError(f"the number of symmetries must be at least 1, got {k}")
+        self.model = model
+        index, digits = random_symmetries(k - 1, np.random.default_rng(seed))
+        self.index = np.vstack([np.arange(N_CELLS), index])                 # (k, 81)
+        self.digits = np.vstack([np.arange(10), digits])                    # (k, 10)
+
+    def predict(self, boards: np.ndarray) -> np.ndarray:
+        """(B, 81) boards -> (B, 81, 9) digit probabilities, averaged over the variants."""
+        boards = np.atleast_2d(boards)
+        B = len(boards)
+        total = np.zeros((B, N_CELLS, 9), np.float32)
+        rows = np.arange(B)[:, None]
+        for index, digits in zip(self.index, self.digits):
+            moved = apply_symmetries(boards, np.tile(index, (B, 1)), np.tile(digits, (B, 1)))
+            probs = self.model.predict(moved)                            # (B, 81, 9), moved frame
+            # cell j of the variant is cell index[j] of the board; its class digits[c+1]-1
+            # is the board's class c
+            total[rows, index] += probs[:, :, digits[1:] - 1]
+        return total / len(self.index)
 
 
 def is_solved(puzzles: np.ndarray, boards: np.ndarray) -> np.ndarray:

@@ -189,24 +189,37 @@ def augment(puzzles: np.ndarray, solutions: np.ndarray, rng: np.random.Generator
     columns within stacks, band order, stack order, transpose (with probability 1/2).
     Both arrays get the same cell permutation and digit map, so pairs stay consistent.
     """
+    puzzles, solutions = np.asarray(puzzles), np.asarray(solutions)
+    index, digits = random_symmetries(len(puzzles), rng, kinds)
+    return apply_symmetries(puzzles, index, digits), apply_symmetries(solutions, index, digits)
+
+
+def random_symmetries(n: int, rng: np.random.Generator,
+                      kinds: tuple[str, ...] = SYMMETRIES) -> tuple[np.ndarray, np.ndarray]:
+    """n random Sudoku symmetries: cell sources (n, 81) and digit maps (n, 10), 0 -> 0.
+
+    Cell j of a transformed board is cell index[j] of the original, with digit d
+    written as digits[d].
+    """
     unknown = set(kinds) - set(SYMMETRIES)
     if unknown:
         raise ValueError(f"unknown symmetries {sorted(unknown)}; choose from {SYMMETRIES}")
-    puzzles, solutions = np.asarray(puzzles), np.asarray(solutions)
-    n = len(puzzles)
-    rows = _line_order(rng, n, "rows" in kinds, "bands" in kinds)         # (B, 9)
-    cols = _line_order(rng, n, "columns" in kinds, "stacks" in kinds)     # (B, 9)
-    index = rows[:, :, None] * 9 + cols[:, None, :]                        # (B, 9, 9)
+    rows = _line_order(rng, n, "rows" in kinds, "bands" in kinds)         # (n, 9)
+    cols = _line_order(rng, n, "columns" in kinds, "stacks" in kinds)     # (n, 9)
+    index = rows[:, :, None] * 9 + cols[:, None, :]                        # (n, 9, 9)
     if "transpose" in kinds:
         flip = rng.random(n) < 0.5
         index[flip] = index[flip].transpose(0, 2, 1)
-    index = index.reshape(n, N_CELLS)
-    digits = np.tile(np.arange(10, dtype=puzzles.dtype), (n, 1))          # (B, 10), 0 stays 0
+    digits = np.tile(np.arange(10), (n, 1))                                # (n, 10)
     if "digits" in kinds:
         digits[:, 1:] = _permutations(rng, n, 9) + 1
-    rows_b = np.arange(n)[:, None]
-    return (digits[rows_b, np.take_along_axis(puzzles, index, axis=1)],
-            digits[rows_b, np.take_along_axis(solutions, index, axis=1)])
+    return index.reshape(n, N_CELLS), digits
+
+
+def apply_symmetries(boards: np.ndarray, index: np.ndarray, digits: np.ndarray) -> np.ndarray:
+    """Boards (n, 81) under the symmetries from `random_symmetries`, in their dtype."""
+    moved = np.take_along_axis(boards, index, axis=1)
+    return digits[np.arange(len(boards))[:, None], moved].astype(boards.dtype)
 
 
 def _permutations(rng: np.random.Generator, n: int, k: int) -> np.ndarray:

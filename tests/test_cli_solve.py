@@ -171,6 +171,16 @@ def test_eval_json_with_limit_and_strategy(model):
     assert [row["givens"] for row in report["by_givens"]] == ["28-35"]
 
 
+def test_eval_and_solve_average_over_symmetries(model):
+    result = run("eval", DATA / "example.csv", "--model", model, "--json", "--symmetries", 3,
+                 "--strategy", "search")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["symmetries"] == 3 and report["solve_rate"] == 1
+    result = solve(model, DATA / "example.txt", "--format", "line", "--symmetries", 3)
+    assert result.exit_code == 0 and result.stdout == SOLUTION + "\n"
+
+
 def test_eval_refuses_a_puzzle_without_solution(model):
     result = run("eval", "-", "--model", model, input=NO_SOLUTION + "\n")
     assert result.exit_code == 2

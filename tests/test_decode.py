@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from sudoku_tf.board import EMPTY, has_conflict, is_valid_solution, parse_boards
-from sudoku_tf.decode import (GIVEN_BUCKETS, decode, evaluate, fill_trace, iterative, load_model,
-                              oneshot, records, search)
+from sudoku_tf.decode import (GIVEN_BUCKETS, SymmetryAveraged, decode, evaluate, fill_trace,
+                              iterative, load_model, oneshot, records, search)
 from sudoku_tf.generator import PuzzleSpec, generate_puzzles
 from sudoku_tf.nn import ModelFileError, NetworkN, save
 from sudoku_tf.search import guided_search, propagate, to_boards, to_masks
@@ -233,3 +233,36 @@ def test_progress_hears_of_every_puzzle_once(puzzles, strategy):
     report = evaluate(StandIn(solutions), boards, solutions, strategy, by_givens=True,
                       progress=done.append)
     assert sum(done) == 2 * len(boards) and report["puzzles"] == len(boards)
+
+
+class Solver:
+    """A network that knows Sudoku: all mass on each cell's digit in the board's own
+    solution, whatever symmetry the board is under."""
+
+    def predict(self, tokens):
+        return np.eye(9)[np.array([solve(t) for t in np.atleast_2d(tokens)]) - 1]
+
+
+class LikesOnes:
+    """A network that always says 1, wherever it looks."""
+
+    def predict(self, tokens):
+        return np.broadcast_to(np.eye(9)[0], (*np.shape(np.atleast_2d(tokens)), 9))
+
+
+def test_symmetry_averaging_maps_every_variant_back_to_the_board(puzzles):
+    boards, solutions = puzzles[0][1:6], puzzles[1][1:6]
+    probs = SymmetryAveraged(Solver(), k=6, seed=1).predict(boards)
+    np.testing.assert_allclose(probs, np.eye(9)[solutions - 1])
+
+
+def test_symmetry_averaging_evens_out_a_network_that_ignores_the_rules(puzzles):
+    boards = puzzles[0][:4]
+    assert (SymmetryAveraged(LikesOnes(), k=1).predict(boards) == LikesOnes().predict(boards)).all()
+    averaged = SymmetryAveraged(LikesOnes(), k=9, seed=0).predict(boards)
+    np.testing.assert_allclose(averaged.sum(-1), 1)
+    assert averaged[..., 0].max() < 0.5                     # relabelled digits spread the vote
+    same = SymmetryAveraged(LikesOnes(), k=9, seed=0).predict(boards)
+    assert (same == averaged).all()                          # the variants are fixed by the seed
+    with pytest.raises(ValueError, match="at least 1"):
+        SymmetryAveraged(LikesOnes(), k=0)
