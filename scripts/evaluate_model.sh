@@ -4,11 +4,14 @@
 #
 # Usage: scripts/evaluate_model.sh [MODEL] [OUT_DIR] [PUBLIC_DIR]
 # The test sets are made on first use with fixed seeds (the generator never saw the
-# model's training seed); two sets are scored at a time, one per core.
+# model's training seed). Each set is scored with iterative decoding, with iterative
+# decoding averaged over SYMMETRIES (default 4) Sudoku symmetries of each board, and with
+# search; each run splits its batches over the cores (shard threads).
 set -euo pipefail
 MODEL=${1:-models/default.npz}
 OUT=${2:-models/results}
 PUBLIC=${3:-}
+SYMMETRIES=${SYMMETRIES:-4}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 mkdir -p "$OUT"
 
@@ -22,10 +25,11 @@ make_set 17-22 22 1722 --time-budget 120
 
 score() {  # puzzle file, name
     sudoku-tf eval "$1" --model "$MODEL" --strategy iterative --batch-size 256 --json > "$OUT/iterative_$2.json"
+    sudoku-tf eval "$1" --model "$MODEL" --strategy iterative --batch-size 256 \
+        --symmetries "$SYMMETRIES" --json > "$OUT/iterative-x${SYMMETRIES}_$2.json"
     sudoku-tf eval "$1" --model "$MODEL" --strategy search --json > "$OUT/search_$2.json"
 }
-score data/test_36-45.csv 36-45 & score data/test_28-35.csv 28-35 & wait
-score data/test_23-27.csv 23-27 & score data/test_17-22.csv 17-22 & wait
+for name in 36-45 28-35 23-27 17-22; do score "data/test_$name.csv" "$name"; done
 if [ -n "$PUBLIC" ]; then
     for f in "$PUBLIC"/*.txt; do score "$f" "$(basename "$f" .txt)"; done
 fi
