@@ -86,42 +86,34 @@ def _attend_backward_chunk(dctx, q, k, v, probs, ctx, dq, dk, dv):
     dk *= scale
 
 
-class MultiHeadAttention(Module):
-    """Self-attention with H heads computed together: (B, T, D) -> (B, T, D).
+class SelfAttention(Module):
+    """What both attention modules share: one fused projection makes q, k and v for H
+    heads of width Dh, and every head attends at once; `causal` hides later tokens.
+    Subclasses decide what becomes of the heads' outputs."""
 
-    One fused projection makes q, k and v for every head; `causal` hides later tokens.
-    """
-
-    def __init__(self, d_model: int, n_heads: int, causal: bool = False, seed=None):
-        if n_heads <= 0 or d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be a positive multiple of n_heads ({n_heads})")
-        rng = as_generator(seed)
-        self.qkv = WeightMatrix(d_model, 3 * d_model, seed=rng)
-        self.out = WeightMatrix(d_model, d_model, seed=rng)
-        self.n_heads = n_heads
-        self.causal = causal
+    def __init__(self, d_model: int, n_heads: int, d_head: int, causal: bool, rng):
+        self.qkv = WeightMatrix(d_model, 3 * n_heads * d_head, seed=rng)
+        self.n_heads, self.d_head, self.causal = n_heads, d_head, causal
         self._cache = None
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        B, T, D = x.shape
-        H = self.n_heads
-        qkv = self.qkv.forward(x).reshape(B, T, 3, H, D // H)      # (B, T, 3, H, Dh)
-        q, k, v = qkv.transpose(2, 0, 3, 1, 4)                    # each (B, H, T, Dh)
-        ctx = np.empty((B, T, H, D // H), x.dtype)                # heads side by side
+    def _heads(self, x: np.ndarray) -> np.ndarray:
+        """x (B, T, D) -> every head's output side by side, (B, T, H, Dh)."""
+        B, T, _ = x.shape
+        H, Dh = self.n_heads, self.d_head
+        q, k, v = self.qkv.forward(x).reshape(B, T, 3, H, Dh).transpose(2, 0, 3, 1, 4)  # (B, H, T, Dh)
+        ctx = np.empty((B, T, H, Dh), x.dtype)
         _, probs = attend(q, k, v, self.causal, out=ctx.transpose(0, 2, 1, 3))
         self._cache = (q, k, v, probs, ctx)
-        return self.out.forward(ctx.reshape(B, T, D))
+        return ctx
 
-    def backward(self, dy: np.ndarray) -> np.ndarray:
+    def _heads_backward(self, dctx: np.ndarray) -> np.ndarray:
+        """dctx (B, T, H, Dh) -> dx (B, T, D); dq, dk and dv land in the projection's layout."""
         q, k, v, probs, ctx = self._require_cache()
-        B, T, D = dy.shape
-        H = self.n_heads
-        dctx = self.out.backward(dy).reshape(B, T, H, D // H)
-        # dq, dk and dv land straight in the fused projection's layout
-        dqkv = np.empty((B, T, 3, H, D // H), dy.dtype)
+        B, T, H, Dh = dctx.shape
+        dqkv = np.empty((B, T, 3, H, Dh), dctx.dtype)
         attend_backward(dctx.transpose(0, 2, 1, 3), q, k, v, probs,
                         ctx=ctx.transpose(0, 2, 1, 3), out=dqkv.transpose(2, 0, 3, 1, 4))
-        return self.qkv.backward(dqkv.reshape(B, T, 3 * D))
+        return self.qkv.backward(dqkv.reshape(B, T, 3 * H * Dh))
 
     @property
     def attention_weights(self) -> np.ndarray | None:
@@ -129,30 +121,39 @@ class MultiHeadAttention(Module):
         return None if self._cache is None else self._cache[3]
 
 
-class AttentionHead(MultiHeadAttention):
+class MultiHeadAttention(SelfAttention):
+    """Self-attention with H heads computed together: (B, T, D) -> (B, T, D).
+
+    The heads' outputs, side by side, go through one output projection.
+    """
+
+    def __init__(self, d_model: int, n_heads: int, causal: bool = False, seed=None):
+        if n_heads <= 0 or d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be a positive multiple of n_heads ({n_heads})")
+        rng = as_generator(seed)
+        super().__init__(d_model, n_heads, d_model // n_heads, causal, rng)
+        self.out = WeightMatrix(d_model, d_model, seed=rng)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        B, T, D = x.shape
+        return self.out.forward(self._heads(x).reshape(B, T, D))
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        B, T, _ = dy.shape
+        return self._heads_backward(self.out.backward(dy).reshape(B, T, self.n_heads, self.d_head))
+
+
+class AttentionHead(SelfAttention):
     """A single attention head of width d_head: (B, T, D) -> (B, T, d_head).
 
     The reference library's unit of attention; `MultiHeadAttention` runs many at once.
     """
 
     def __init__(self, d_model: int, d_head: int, causal: bool = False, seed=None):
-        rng = as_generator(seed)
-        self.qkv = WeightMatrix(d_model, 3 * d_head, seed=rng)
-        self.out = None
-        self.n_heads = 1
-        self.causal = causal
-        self._cache = None
+        super().__init__(d_model, 1, d_head, causal, as_generator(seed))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        B, T, _ = x.shape
-        q, k, v = self.qkv.forward(x).reshape(B, T, 3, 1, -1).transpose(2, 0, 3, 1, 4)
-        ctx, probs = attend(q, k, v, self.causal)                  # (B, 1, T, Dh)
-        self._cache = (q, k, v, probs, ctx)
-        return ctx[:, 0]                                           # (B, T, Dh)
+        return self._heads(x)[:, :, 0]                             # (B, T, Dh)
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        q, k, v, probs, ctx = self._require_cache()
-        B, _, T, Dh = q.shape
-        dqkv = np.empty((B, T, 3, 1, Dh), dy.dtype)               # as the projection made them
-        attend_backward(dy[:, None], q, k, v, probs, ctx=ctx, out=dqkv.transpose(2, 0, 3, 1, 4))
-        return self.qkv.backward(dqkv.reshape(B, T, 3 * Dh))
+        return self._heads_backward(dy[:, :, None])                # as (B, T, 1, Dh)
