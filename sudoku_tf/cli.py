@@ -101,7 +101,7 @@ _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "
               help="Dataset file(s) with solutions (.csv/.npz); repeatable. Default: a generated pool.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A run.json of settings; flags given here override it.")
-@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 4500]")
+@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 18000]")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Boards per step.  [default: 64]")
 @click.option("--d-model", type=int, help="Model width.  [default: 128]")
 @click.option("--heads", "n_heads", type=int, help="Attention heads.  [default: 8]")

@@ -40,7 +40,7 @@ class TrainConfig:
     positions: str = "rcb"         # learned per cell, row+column+box tables, or both
     n_loops: int = 2               # weight-tied passes over the blocks, a loss after each
     # optimisation
-    steps: int = 4500
+    steps: int = 18000
     batch_size: int = 64
     lr: float = 1e-3
     warmup: int = 500
