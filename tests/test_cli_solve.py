@@ -172,11 +172,18 @@ def test_eval_json_with_limit_and_strategy(model):
 
 
 def test_eval_and_solve_average_over_symmetries(model):
-    result = run("eval", DATA / "example.csv", "--model", model, "--json", "--symmetries", 3,
-                 "--strategy", "search")
-    assert result.exit_code == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["symmetries"] == 3 and report["solve_rate"] == 1
+    reports = {}
+    for k in (1, 3):
+        result = run("eval", DATA / "example.csv", "--model", model, "--json",
+                     "--symmetries", k, "--strategy", "search")
+        assert result.exit_code == 0, result.stderr
+        reports[k] = json.loads(result.stdout)
+    assert reports[3]["symmetries"] == 3 and reports[3]["solve_rate"] == 1
+    # an untrained network is not symmetric, so averaging changes its confidences
+    confidences = [[t["confidence"] for t in json.loads(solve(
+        model, DATA / "example.txt", "--format", "json", "--strategy", "oneshot", "--trace",
+        "--symmetries", k).stdout)["trace"]] for k in (1, 3)]
+    assert len(confidences[0]) == 51 and confidences[0] != confidences[1]
     result = solve(model, DATA / "example.txt", "--format", "line", "--symmetries", 3)
     assert result.exit_code == 0 and result.stdout == SOLUTION + "\n"
 
