@@ -122,7 +122,7 @@ def collect(model, boards: np.ndarray, name: str = "boards", batch_size: int = 3
     sums = None
     for start in range(0, len(boards), batch_size):
         part = slice(start, start + batch_size)
-        model.predict(boards[part])
+        model.forward(boards[part])                                 # every pass keeps its maps
         layers = model.get_attention_weights()                       # L x (B, H, 81, 81)
         if sums is None:
             shape = (len(layers), layers[0].shape[1])

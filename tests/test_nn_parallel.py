@@ -98,7 +98,8 @@ def test_sharded_predict_and_attention_maps_equal_the_serial_ones():
     probs2 = model.predict(tokens)
     maps2 = model.get_attention_weights()
     np.testing.assert_allclose(probs2, probs1, rtol=1e-5, atol=1e-6)
-    assert [m.shape for m in maps2] == [m.shape for m in maps1] == [(40, 2, T, T)] * 4
+    # predict keeps the maps of its last pass: one per block
+    assert [m.shape for m in maps2] == [m.shape for m in maps1] == [(40, 2, T, T)] * 2
     for m1, m2 in zip(maps1, maps2):
         np.testing.assert_allclose(m2, m1, rtol=1e-5, atol=1e-6)
     model.forward(tokens[:3])                         # a later serial pass is what is reported
@@ -126,3 +127,32 @@ def test_an_error_in_a_shard_reaches_the_caller():
 def test_set_threads_rejects_anything_but_a_positive_integer(bad):
     with pytest.raises(ValueError, match="threads must be a positive integer"):
         parallel.set_threads(bad)
+
+
+def test_sharded_recurrent_runs_equal_serial_ones_states_included():
+    """Truncated passes over a carried state, with feedback, split over threads."""
+    batch = _batch()
+    results = {}
+    for threads in (1, 2):
+        model = _model(seed=4, feedback=True).astype(np.float64)
+        parallel.set_threads(threads)
+        model.predict(batch[0], passes=2)
+        losses = [model.train(*batch[:2], lr=1e-2, mask=batch[2], passes=4, grad_passes=2,
+                              state=model.last_state) for _ in range(3)]
+        results[threads] = losses, model.last_state, model.predict(batch[0], passes=3)
+    np.testing.assert_allclose(results[2][0], results[1][0], rtol=1e-9)
+    np.testing.assert_allclose(results[2][1].x, results[1][1].x, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(results[2][2], results[1][2], rtol=1e-7, atol=1e-10)
+
+
+def test_attention_maps_come_from_the_last_forward_whichever_call_ran_it():
+    parallel.set_threads(2)
+    model, (tokens, targets, mask) = _model(), _batch(32)
+    model.train(tokens, targets, mask=mask)                     # fresh model, trained in shards
+    assert [m.shape for m in model.get_attention_weights()] == [(32, 2, T, T)] * 4
+    model.predict(tokens[:2])
+    model.train(tokens, targets, mask=mask)
+    assert model.get_attention_weights()[0].shape == (32, 2, T, T)
+    model.predict(tokens[0])                                    # one sequence, then a batch
+    model.train(tokens[:4], targets[:4], mask=mask[:4])
+    assert model.get_attention_weights()[0].shape == (4, 2, T, T)

@@ -54,18 +54,80 @@ def _tiny_model(**kw):
     return NetworkTransformer(**args)
 
 
+def _task(seed=8):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 4, (B, T)), rng.integers(0, 3, (B, T)), rng.random((B, T)) < 0.6
+
+
 @pytest.mark.parametrize("kw", [
     {}, {"norm": "post"}, {"n_loops": 3},
     {"positions": [[0, 0, 1, 1, 2], [0, 1, 0, 1, 0]]},
-], ids=["plain", "post-norm", "recurrent-depth", "factorised-positions"])
+    {"n_loops": 3, "feedback": True}, {"n_loops": 2, "feedback": True, "norm": "post"},
+], ids=["plain", "post-norm", "recurrent-depth", "factorised-positions", "feedback",
+        "feedback-post-norm"])
 def test_network_transformer_masked_loss_grad_matches_finite_differences(kw):
     model = _tiny_model(**kw)
-    rng = np.random.default_rng(8)
-    tokens = rng.integers(0, 4, (B, T))
-    targets = rng.integers(0, 3, (B, T))
-    mask = rng.random((B, T)) < 0.6
+    tokens, targets, mask = _task()
     assert_close(check_loss(model, lambda: model.loss_and_grad(tokens, targets, mask),
                             lambda: model.loss(tokens, targets, mask)))
+
+
+@pytest.mark.parametrize("feedback", [False, True])
+def test_gradient_free_passes_then_graded_ones_match_finite_differences(feedback):
+    """5 passes, the first 3 gradient-free: the gradient is that of the last 2 passes'
+    loss with the state the first 3 reached held fixed (truncated recursion)."""
+    model = _tiny_model(feedback=feedback).astype(np.float64)
+    tokens, targets, mask = _task()
+    model.forward(tokens, passes=3)
+    start = model.last_state                           # held fixed while weights are nudged
+    truncated = dict(passes=5, grad_passes=2)
+    assert model.loss(tokens, targets, mask, **truncated) == pytest.approx(
+        model.loss(tokens, targets, mask, passes=2, state=start), rel=1e-12)
+    assert_close(check_loss(model, lambda: model.loss_and_grad(tokens, targets, mask, **truncated),
+                            lambda: model.loss(tokens, targets, mask, passes=2, state=start)))
+
+
+@pytest.mark.parametrize("feedback", [False, True])
+def test_a_carried_state_gets_no_gradient_and_the_rest_matches_finite_differences(feedback):
+    model = _tiny_model(feedback=feedback, n_loops=2).astype(np.float64)
+    tokens, targets, mask = _task()
+    model.forward(tokens)
+    state = model.last_state                           # held fixed while weights are nudged
+    assert_close(check_loss(model, lambda: model.loss_and_grad(tokens, targets, mask, state=state),
+                            lambda: model.loss(tokens, targets, mask, state=state)))
+
+
+@pytest.mark.parametrize("feedback", [False, True])
+def test_passes_split_across_calls_by_the_carried_state_equal_one_long_call(feedback):
+    model = _tiny_model(feedback=feedback, n_loops=2)
+    tokens = np.random.default_rng(3).integers(0, 4, (3, T))
+    once = model.predict(tokens, passes=5)
+    model.predict(tokens, passes=2)
+    again = model.predict(tokens, passes=3, state=model.last_state)
+    np.testing.assert_allclose(again, once, rtol=1e-5, atol=1e-6)
+    logits = model.forward(tokens, passes=5, grad_passes=2)
+    assert logits.shape == (2, 3, T, 3)
+    np.testing.assert_allclose(model.predict(tokens, passes=5), once, rtol=1e-5, atol=1e-6)
+
+
+def test_feedback_changes_the_prediction_and_adds_one_projection():
+    plain, fed = _tiny_model(n_loops=2), _tiny_model(n_loops=2, feedback=True)
+    assert fed.n_params() - plain.n_params() == 3 * D       # (C, D), no bias
+    tokens = np.zeros((1, T), int)
+    np.testing.assert_allclose(fed.predict(tokens, passes=1), plain.predict(tokens, passes=1))
+    assert not np.allclose(fed.predict(tokens), plain.predict(tokens))
+    assert "prediction feedback" in fed.summary()
+
+
+def test_gradient_free_passes_keep_no_backward_caches():
+    model = _tiny_model(n_loops=2)
+    model.forward(np.zeros((2, T), int), passes=6, grad_passes=2)
+    assert model._free.blocks[0].attn._cache is None
+    assert len(model.get_attention_weights()) == 2 * 2      # the graded passes' maps only
+    with pytest.raises(ValueError, match="grad_passes"):
+        model.forward(np.zeros((2, T), int), passes=2, grad_passes=3)
+    with pytest.raises(ValueError, match="passes must be a positive"):
+        model.predict(np.zeros((2, T), int), passes=0)
 
 
 def test_masked_out_tokens_do_not_change_the_loss():
@@ -115,8 +177,10 @@ def test_attention_split_into_cache_sized_chunks_equals_one_sequence_at_a_time(c
 def test_attention_weights_are_row_stochastic_and_causal_hides_the_future():
     model = _tiny_model(n_loops=2)
     model.predict(np.zeros(T, int))
-    maps = model.get_attention_weights()
-    assert len(maps) == 4 and maps[0].shape == (H, T, T)
+    maps = model.get_attention_weights()                 # predict keeps its last pass
+    assert len(maps) == 2 and maps[0].shape == (H, T, T)
+    model.forward(np.zeros((1, T), int))
+    assert len(model.get_attention_weights()) == 4       # forward keeps every pass
     np.testing.assert_allclose(maps[0].sum(-1), 1, rtol=1e-5)
     attn = MultiHeadAttention(D, H, causal=True)
     attn.forward(_x().astype(np.float32))

@@ -24,5 +24,6 @@ from .network_transformer_rl import NetworkTransformerRL
 from .attention import AttentionHead, MultiHeadAttention
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .network_transformer import NetworkTransformer
+from .recurrence import RecurrentPass, RecurrentState
 from .norm import LayerNorm
 from .transformer import FeedForward, TransformerBlock
