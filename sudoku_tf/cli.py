@@ -276,7 +276,8 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
       sudoku-tf solve 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79 --format line
       cat puzzles.txt | sudoku-tf solve - --strategy iterative --per-step 3 --format json
     """
-    from .decode import decode, records
+    from .decode import decode
+    from .evaluation import records
 
     boards, _ = _read_puzzles(puzzles)
     model = _load_model(model_path, symmetries)
@@ -337,7 +338,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
       sudoku-tf eval data/eval1000.csv --strategy iterative --per-step 2 --limit 200
       sudoku-tf eval puzzles.txt --model models/small.npz --json
     """
-    from .decode import evaluate
+    from .evaluation import evaluate
 
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]

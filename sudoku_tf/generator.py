@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .board import BOX, EMPTY, N_CELLS, count_givens
-from .solver import search, solve
+from .solver import solve, solve_with_stats
 
 MIN_GIVENS = 17                  # no unique puzzle has fewer
 DIFFICULTIES = ("easy", "medium", "hard", "expert")
@@ -73,7 +73,7 @@ def remove_givens(puzzle: np.ndarray, target: int, rng: np.random.Generator,
         if n_givens <= target:
             break
         value, puzzle[i] = puzzle[i], EMPTY
-        if len(search(puzzle, limit=2).solutions) == 1:
+        if len(solve_with_stats(puzzle, limit=2).solutions) == 1:
             n_givens -= 1
         else:
             puzzle[i] = value
@@ -121,7 +121,7 @@ def rate(puzzle: np.ndarray) -> str:
     easy: naked singles alone solve it; medium: naked and hidden singles, no guess;
     hard: 1 to HARD_MAX_GUESSES guesses; expert: more.
     """
-    work = search(puzzle, limit=2)
+    work = solve_with_stats(puzzle, limit=2)
     if work.guesses == 0:
         return "easy" if work.hidden_singles == 0 else "medium"
     return "hard" if work.guesses <= HARD_MAX_GUESSES else "expert"

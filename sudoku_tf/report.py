@@ -18,7 +18,8 @@ from .attention import (CLASS_CHANCE, CLASSES, DOMINANCE, LABELS, LATE_FRACTION,
 from .board import EMPTY, cell_name, format_line
 from .charts import (COLORS, class_bars_svg, confidence_svg, decode_board_svg, head_svg,
                      label_grid_svg)
-from .decode import fill_trace, iterative
+from .decode import iterative
+from .evaluation import fill_trace
 from .nn.io import atomic_open
 from .solver import solve
 

@@ -22,7 +22,7 @@ _BITS = [[b for b in _BIT[1:] if m & b] for m in range(ALL + 1)]
 
 
 @dataclass
-class SearchResult:
+class SolveResult:
     """Solutions found (up to the limit) and the work it took.
 
     hidden_singles: cells placed because a digit had one place left in a unit (tried
@@ -36,9 +36,9 @@ class SearchResult:
     backtracks: int = 0
 
 
-def search(board, limit: int = 1) -> SearchResult:
+def solve_with_stats(board, limit: int = 1) -> SolveResult:
     """Find up to `limit` solutions of `board` ((81,) ints, 0 = empty) and count the work."""
-    result = SearchResult()
+    result = SolveResult()
     grid = np.asarray(board).ravel().tolist()
     if len(grid) != N_CELLS or not all(0 <= v <= 9 for v in grid):
         raise ValueError("a board is 81 cells holding 0 (empty) or a digit 1-9")
@@ -54,7 +54,7 @@ def search(board, limit: int = 1) -> SearchResult:
             used[b] |= bit
     stats = [0, 0, 0]                             # hidden singles, guesses, backtracks
     found = []
-    _search(grid, used, limit, found, stats)
+    _backtrack(grid, used, limit, found, stats)
     result.solutions = [np.array(s, dtype=np.int8) for s in found]
     result.hidden_singles, result.guesses, result.backtracks = stats
     return result
@@ -62,16 +62,16 @@ def search(board, limit: int = 1) -> SearchResult:
 
 def solve(board) -> np.ndarray | None:
     """The first solution of `board` as (81,) int8, or None if it has none."""
-    solutions = search(board, limit=1).solutions
+    solutions = solve_with_stats(board, limit=1).solutions
     return solutions[0] if solutions else None
 
 
 def count_solutions(board, limit: int = 2) -> int:
     """The number of solutions of `board`, counting no further than `limit`."""
-    return len(search(board, limit=limit).solutions)
+    return len(solve_with_stats(board, limit=limit).solutions)
 
 
-def _search(grid, used, limit, found, stats) -> None:
+def _backtrack(grid, used, limit, found, stats) -> None:
     """Depth-first search; appends complete grids to `found` until it holds `limit`."""
     empties = [i for i in range(N_CELLS) if not grid[i]]
     cands = [0] * N_CELLS
@@ -141,6 +141,6 @@ def _search(grid, used, limit, found, stats) -> None:
         child_used[r] |= bit
         child_used[c] |= bit
         child_used[b] |= bit
-        _search(child_grid, child_used, limit, found, stats)
+        _backtrack(child_grid, child_used, limit, found, stats)
         if len(found) >= limit:
             return

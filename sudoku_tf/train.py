@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from .board import BOX, COL, ROW
 from .data import load_dataset, make_batch, reveal
-from .decode import evaluate, reference_solutions
+from .evaluation import evaluate, reference_solutions
 from .nn import AdamW, NetworkTransformer, load_checkpoint, make_optimizer, save, warmup_cosine
 from .pool import PuzzlePool
 

@@ -4,60 +4,14 @@ the batched propagation and guided search underneath them."""
 import numpy as np
 import pytest
 
-from sudoku_tf.board import EMPTY, has_conflict, is_valid_solution, parse_boards
-from sudoku_tf.decode import (GIVEN_BUCKETS, SymmetryAveraged, decode, evaluate, fill_trace,
-                              iterative, load_model, oneshot, records, search)
-from sudoku_tf.generator import PuzzleSpec, generate_puzzles
+from sudoku_tf.board import EMPTY, has_conflict, is_valid_solution
+from sudoku_tf.decode import SymmetryAveraged, decode, guided, iterative, load_model, oneshot
+from sudoku_tf.evaluation import fill_trace
+from sudoku_tf.guided_search import guided_search, propagate, to_boards, to_masks
 from sudoku_tf.nn import ModelFileError, NetworkN, save
-from sudoku_tf.search import guided_search, propagate, to_boards, to_masks
 from sudoku_tf.solver import count_solutions, solve
 
-# a 17-given puzzle that needs guessing, and one that needs far more (21 givens)
-HARD = parse_boards(
-    "4.....8.5.3..........7......2.....6.....8.4......1.......6.3.7.5..2.....1.4......\n"
-    "8..........36......7..9.2...5...7.......457.....1...3...1....68..85...1..9....4..")[0]
-
-
-@pytest.fixture(scope="module")
-def puzzles():
-    """Unique puzzles from few givens to many, their solutions."""
-    sets = [generate_puzzles(6, PuzzleSpec(givens), seed=5) for givens in ((24, 28), (36, 44))]
-    puzzles = np.concatenate([HARD, *(p for p, _ in sets)])
-    solutions = np.concatenate([[solve(p) for p in HARD], *(s for _, s in sets)])
-    return puzzles, solutions
-
-
-class StandIn:
-    """A network that looks up the known solution agreeing with each board it is shown.
-
-    mode "true" puts all mass on that solution's digit, "wrong" spreads it over the
-    other eight, "uniform" ignores the board. Boards that agree with no solution (a
-    wrong branch) get uniform probabilities. Counts the boards it sees.
-    """
-
-    def __init__(self, solutions, mode="true"):
-        self.solutions, self.mode, self.boards_seen = np.asarray(solutions), mode, 0
-
-    def predict(self, tokens):
-        tokens = np.asarray(tokens)
-        self.boards_seen += len(tokens)
-        agree = ((tokens[:, None] == EMPTY) | (tokens[:, None] == self.solutions[None])).all(2)
-        truth = np.eye(9)[self.solutions[agree.argmax(1)] - 1]              # (B, 81, 9)
-        probs = {"true": truth, "wrong": (1 - truth) / 8, "uniform": np.full_like(truth, 1 / 9)}
-        return np.where(agree.any(1)[:, None, None], probs[self.mode], 1 / 9)
-
-
-def wrong_given(puzzle, solution):
-    """The puzzle with one more given that is legal but not the solution's: no solution."""
-    board = puzzle.copy()
-    for i in np.flatnonzero(puzzle == EMPTY):
-        for digit in range(1, 10):
-            board[i] = digit
-            if digit != solution[i] and not has_conflict(board)[0]:
-                return board
-        board[i] = EMPTY
-    raise AssertionError("no legal wrong digit")
-
+from standin import StandIn, wrong_given
 
 def test_oneshot_and_iterative_solve_with_a_network_that_knows_the_answer(puzzles):
     boards, solutions = puzzles
@@ -109,7 +63,7 @@ def test_iterative_fills_the_most_confident_legal_cells_first():
 def test_search_finds_the_exact_solvers_solution_whatever_the_network_says(puzzles, mode):
     boards, solutions = puzzles
     net = StandIn(solutions, mode)
-    result = search(net, boards)
+    result = guided(net, boards)
     assert result.solved.all() and not result.no_solution.any()
     assert (result.boards == solutions).all()
     assert net.boards_seen == result.calls.sum()
@@ -128,7 +82,7 @@ def test_search_reports_puzzles_without_a_solution(puzzles):
     broken = [wrong_given(p, s) for p, s in zip(boards, solutions)]
     unsolvable = np.array([dead_end, *broken])
     assert all(count_solutions(b) == 0 for b in unsolvable)
-    result = search(StandIn(solutions, "uniform"), unsolvable)
+    result = guided(StandIn(solutions, "uniform"), unsolvable)
     assert result.no_solution.all() and not result.solved.any()
     assert (result.order == -1).all()
 
@@ -136,7 +90,7 @@ def test_search_reports_puzzles_without_a_solution(puzzles):
 def test_search_with_a_small_call_cap_still_solves_and_respects_it(puzzles):
     boards, solutions = puzzles
     for cap in (1, 2):
-        result = search(StandIn(solutions, "wrong"), boards, max_calls=cap)
+        result = guided(StandIn(solutions, "wrong"), boards, max_calls=cap)
         assert result.solved.all() and (result.boards == solutions).all()
         assert (result.calls <= cap).all()
 
@@ -144,9 +98,9 @@ def test_search_with_a_small_call_cap_still_solves_and_respects_it(puzzles):
 def test_search_in_a_batch_matches_search_one_puzzle_at_a_time(puzzles):
     boards, solutions = puzzles
     net = StandIn(solutions, "uniform")
-    batch = search(net, boards)
+    batch = guided(net, boards)
     for k in range(0, len(boards), 5):
-        alone = search(net, boards[k])
+        alone = guided(net, boards[k])
         assert (alone.boards[0] == batch.boards[k]).all()
         assert alone.calls[0] == batch.calls[k] and alone.backtracks[0] == batch.backtracks[k]
 
@@ -154,7 +108,7 @@ def test_search_in_a_batch_matches_search_one_puzzle_at_a_time(puzzles):
 def test_search_finds_a_valid_solution_of_a_puzzle_with_many():
     board = np.zeros(81, np.int8)
     board[:9] = np.arange(1, 10)
-    result = search(StandIn(np.zeros((1, 81), np.int8), "uniform"), board)
+    result = guided(StandIn(np.zeros((1, 81), np.int8), "uniform"), board)
     assert result.solved[0] and is_valid_solution(board, result.boards[0])
 
 
@@ -180,7 +134,7 @@ def test_propagate_solves_a_singles_puzzle_and_flags_contradictions(puzzles):
 
 def test_guided_search_traces_the_path_to_the_solution(puzzles):
     boards, solutions = puzzles
-    result = search(StandIn(solutions), boards)
+    result = guided(StandIn(solutions), boards)
     trace = fill_trace(result, 0)
     assert len(trace) == (boards[0] == EMPTY).sum()
     assert [t["step"] for t in trace] == sorted(t["step"] for t in trace)
@@ -189,33 +143,9 @@ def test_guided_search_traces_the_path_to_the_solution(puzzles):
     assert ((out.order >= 0) == (boards == EMPTY)).all()
 
 
-def test_records_describe_each_puzzle_for_json(puzzles):
-    boards, solutions = puzzles
-    result = decode(StandIn(solutions), boards[:2], "search")
-    first = records(boards[:2], result, trace=True)[0]
-    assert first["solved"] and first["solution"] == first["board"]
-    assert set(first) == {"index", "puzzle", "solved", "solution", "board", "calls",
-                          "backtracks", "no_solution", "trace"}
-    assert "backtracks" not in records(boards[:1], decode(StandIn(solutions), boards[:1],
-                                                          "oneshot"))[0]
-
-
 def test_decode_refuses_an_unknown_strategy(puzzles):
     with pytest.raises(ValueError, match="unknown strategy 'guess'"):
         decode(StandIn(puzzles[1]), puzzles[0], "guess")
-
-
-def test_evaluate_breaks_results_down_by_givens(puzzles):
-    boards, solutions = puzzles
-    report = evaluate(StandIn(solutions, "uniform"), boards, None, "search", by_givens=True)
-    assert report["puzzles"] == len(boards) and report["solve_rate"] == 1.0
-    assert sum(row["puzzles"] for row in report["by_givens"]) == len(boards)
-    assert {row["givens"] for row in report["by_givens"]} <= {b[2] for b in GIVEN_BUCKETS}
-    assert report["cell_accuracy"] < 0.5 and report["puzzles_per_second"] > 0
-    oracle = evaluate(StandIn(solutions), boards, solutions)          # what training calls
-    assert oracle["cell_accuracy"] == oracle["solve_rate"] == oracle["oneshot_solve_rate"] == 1.0
-    with pytest.raises(ValueError, match="puzzle 1 has no solution"):
-        evaluate(StandIn(solutions), wrong_given(boards[0], solutions[0]), None)
 
 
 def test_load_model_refuses_a_network_that_is_not_a_sudoku_model(tmp_path):
@@ -230,9 +160,6 @@ def test_progress_hears_of_every_puzzle_once(puzzles, strategy):
     done = []
     decode(StandIn(solutions, "uniform"), boards, strategy, per_step=3, progress=done.append)
     assert sum(done) == len(boards) and min(done) >= 0
-    report = evaluate(StandIn(solutions), boards, solutions, strategy, by_givens=True,
-                      progress=done.append)
-    assert sum(done) == 2 * len(boards) and report["puzzles"] == len(boards)
 
 
 class Solver:

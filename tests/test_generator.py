@@ -10,7 +10,7 @@ from sudoku_tf.generator import (
     DIFFICULTIES, SYMMETRIES, GenerationError, PuzzleSpec, augment, generate_puzzles,
     make_puzzle, random_grid, rate,
 )
-from sudoku_tf.solver import count_solutions, search
+from sudoku_tf.solver import count_solutions, solve_with_stats
 
 
 def test_random_grids_are_valid_and_differ():
@@ -61,7 +61,7 @@ def test_rating_follows_the_solvers_work():
     for givens in (45, 30, 25, 24):
         for _ in range(8):
             puzzle, _ = make_puzzle(givens, rng)
-            labels.setdefault(rate(puzzle), []).append(search(puzzle, limit=2))
+            labels.setdefault(rate(puzzle), []).append(solve_with_stats(puzzle, limit=2))
     assert set(labels) <= set(DIFFICULTIES) and len(labels) >= 3
     assert all(w.guesses == 0 and w.hidden_singles == 0 for w in labels.get("easy", []))
     assert all(w.guesses == 0 and w.hidden_singles > 0 for w in labels.get("medium", []))

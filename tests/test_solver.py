@@ -7,7 +7,7 @@ import pytest
 
 from sudoku_tf.board import BOX, COL, ROW, is_valid_solution, parse_board, read_boards
 from sudoku_tf.generator import random_grid
-from sudoku_tf.solver import count_solutions, search, solve
+from sudoku_tf.solver import count_solutions, solve, solve_with_stats
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PEERS = [np.flatnonzero((ROW == ROW[i]) | (COL == COL[i]) | (BOX == BOX[i])) for i in range(81)]
@@ -62,7 +62,7 @@ def test_solver_agrees_with_brute_force_on_small_cases(holes):
         puzzle = grid.copy()
         puzzle[rng.choice(81, holes, replace=False)] = 0
         reference = brute_force_solutions(puzzle)
-        result = search(puzzle, limit=3)
+        result = solve_with_stats(puzzle, limit=3)
         assert len(result.solutions) == len(reference)
         found = {s.tobytes() for s in result.solutions}
         assert len(found) == len(reference)
@@ -80,7 +80,7 @@ def test_unsolvable_and_conflicting_boards_have_no_solution():
     dead[:8] = np.arange(1, 9)
     dead[9 * 4 + 8] = 9                            # r1c9 must be 9, but column 9 has one
     assert brute_force_solutions(dead, 1) == []
-    result = search(dead, limit=2)
+    result = solve_with_stats(dead, limit=2)
     assert result.solutions == [] and result.backtracks >= 1
 
 
@@ -96,13 +96,13 @@ def test_solve_and_count_solutions_agree():
         if n == 1:
             assert (solution == grid).all()
         else:
-            assert len({s.tobytes() for s in search(puzzle, limit=2).solutions}) == 2
+            assert len({s.tobytes() for s in solve_with_stats(puzzle, limit=2).solutions}) == 2
 
 
 def test_statistics_count_the_work():
     easy = read_boards(DATA / "example.txt")[0][0]
-    assert search(easy, limit=2).guesses == 0
-    hard = search(parse_board(HARD), limit=2)
+    assert solve_with_stats(easy, limit=2).guesses == 0
+    hard = solve_with_stats(parse_board(HARD), limit=2)
     assert hard.guesses > 0 and hard.backtracks > 0
 
 

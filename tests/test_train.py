@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from sudoku_tf.cli import cli
 from sudoku_tf.data import reveal, save_dataset
-from sudoku_tf.decode import evaluate
+from sudoku_tf.evaluation import evaluate
 from sudoku_tf.generator import PuzzleSpec, generate_puzzles
 from sudoku_tf.nn import load, load_with_meta
 from sudoku_tf.pool import PuzzlePool

@@ -2,7 +2,7 @@
 
 Constraint propagation (naked and hidden singles) runs in NumPy on every pending node
 at once; which cell to branch on and which digit to try first come from a `predict`
-callable. Nothing here knows about networks; `decode.search` plugs one in.
+callable. Nothing here knows about networks; `decode.guided` plugs one in.
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def _solve_rest(child: np.ndarray, stack: list[_Frame]):
             branches.append((masks, depth + 1))
     work = 0
     for masks, depth in branches:
-        result = solver.search(to_boards(masks))
+        result = solver.solve_with_stats(to_boards(masks))
         work += result.backtracks
         if result.solutions:
             return result.solutions[0], stack[:depth], work

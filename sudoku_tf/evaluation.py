@@ -1,0 +1,120 @@
+"""Scoring decoded boards: solve rates and cell accuracy per range of givens, the exact
+solver's reference solutions, and one JSON-ready record per decoded puzzle.
+
+How boards are decoded lives in `decode`; this module only measures and reports.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .board import EMPTY, N_CELLS, cell_name, count_givens, format_line
+from .decode import BATCH_SIZE, MAX_CALLS, DecodeResult, decode, oneshot
+from .solver import solve
+
+# (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
+GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45, "36-45"),
+                 (46, N_CELLS, "46+"))
+
+
+def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
+             per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
+             by_givens: bool = False, progress=None) -> dict:
+    """Cell accuracy on empty cells (one pass), full-solve rate and network calls under
+    `strategy`, and its speed; `solutions` None means the exact solver's. With
+    `by_givens`, each bucket of `GIVEN_BUCKETS` is decoded as its own batch and reported
+    under "by_givens" as well.
+    """
+    puzzles = np.atleast_2d(puzzles)
+    if not len(puzzles):
+        raise ValueError("no puzzles to evaluate")
+    solutions = reference_solutions(puzzles) if solutions is None else np.atleast_2d(solutions)
+    givens = count_givens(puzzles)
+    if by_givens:
+        groups = [(label, (givens >= lo) & (givens <= hi)) for lo, hi, label in GIVEN_BUCKETS]
+        groups = [(label, rows) for label, rows in groups if rows.any()]
+    else:
+        groups = [(None, np.ones(len(puzzles), bool))]
+    settings = (strategy, per_step, max_calls, batch_size, progress)
+    parts = [_score(model, puzzles[rows], solutions[rows], *settings) for _, rows in groups]
+    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
+    overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
+    if by_givens:
+        overall["by_givens"] = [{"givens": label, **_summarise(**part)}
+                                for (label, _), part in zip(groups, parts)]
+    return overall
+
+
+def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
+           progress) -> dict:
+    """Per-puzzle outcomes of one batch: right and empty cells after one pass, solved
+    under one pass and under `strategy`, network calls; and the strategy's seconds."""
+    empty = puzzles == EMPTY
+    once, seconds = _timed(oneshot, model, puzzles, batch_size,
+                           progress if strategy == "oneshot" else None)
+    result = once
+    if strategy != "oneshot":
+        result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
+                                 batch_size, progress)
+    return {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
+            "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
+            "seconds": seconds}
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def _summarise(right, empty, oneshot_solved, solved, calls, seconds) -> dict:
+    return {
+        "puzzles": len(solved),
+        "cell_accuracy": float(right.sum() / max(empty.sum(), 1)),
+        "oneshot_solve_rate": float(oneshot_solved.mean()),
+        "solve_rate": float(solved.mean()),
+        "mean_calls": float(calls.mean()),
+        "median_calls": float(np.median(calls)),
+        "seconds": round(seconds, 3),
+        "puzzles_per_second": len(solved) / seconds if seconds > 0 else 0.0,
+    }
+
+
+def reference_solutions(puzzles: np.ndarray) -> np.ndarray:
+    """The exact solver's solution of each (N, 81) puzzle; ValueError naming one without."""
+    solutions = [solve(p) for p in puzzles]
+    missing = [k for k, s in enumerate(solutions) if s is None]
+    if missing:
+        raise ValueError(f"puzzle {missing[0] + 1} has no solution")
+    return np.array(solutions, np.int8).reshape(-1, N_CELLS)
+
+
+def fill_trace(result: DecodeResult, k: int) -> list[dict]:
+    """The cells puzzle k got, in the order they were filled (surest first within a step)."""
+    cells = np.flatnonzero(result.order[k] >= 0)
+    cells = cells[np.lexsort((-result.confidence[k, cells], result.order[k, cells]))]
+    return [{"step": int(result.order[k, i]), "cell": cell_name(int(i)),
+             "digit": int(result.boards[k, i]),
+             "confidence": round(float(result.confidence[k, i]), 4)}
+            for i in cells]
+
+
+def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> list[dict]:
+    """One JSON-ready dict per puzzle: the puzzle, the decoded board, the solution (None
+    unless solved), network calls, and what the strategy adds (backtracks, a proof of no
+    solution, with `trace` the fill order)."""
+    out = []
+    for k, puzzle in enumerate(puzzles):
+        board = format_line(result.boards[k])
+        record = {"index": k + 1, "puzzle": format_line(puzzle), "solved": bool(result.solved[k]),
+                  "solution": board if result.solved[k] else None, "board": board,
+                  "calls": int(result.calls[k])}
+        if result.backtracks is not None:
+            record["backtracks"] = int(result.backtracks[k])
+            record["no_solution"] = bool(result.no_solution[k])
+        if trace:
+            record["trace"] = fill_trace(result, k)
+        out.append(record)
+    return out

@@ -1,0 +1,41 @@
+"""Scoring decoded boards: solve rates and accuracy by givens, records for JSON."""
+
+import pytest
+
+from sudoku_tf.decode import decode
+from sudoku_tf.evaluation import GIVEN_BUCKETS, evaluate, records
+
+from standin import StandIn, wrong_given
+
+
+def test_records_describe_each_puzzle_for_json(puzzles):
+    boards, solutions = puzzles
+    result = decode(StandIn(solutions), boards[:2], "search")
+    first = records(boards[:2], result, trace=True)[0]
+    assert first["solved"] and first["solution"] == first["board"]
+    assert set(first) == {"index", "puzzle", "solved", "solution", "board", "calls",
+                          "backtracks", "no_solution", "trace"}
+    assert "backtracks" not in records(boards[:1], decode(StandIn(solutions), boards[:1],
+                                                          "oneshot"))[0]
+
+
+def test_evaluate_breaks_results_down_by_givens(puzzles):
+    boards, solutions = puzzles
+    report = evaluate(StandIn(solutions, "uniform"), boards, None, "search", by_givens=True)
+    assert report["puzzles"] == len(boards) and report["solve_rate"] == 1.0
+    assert sum(row["puzzles"] for row in report["by_givens"]) == len(boards)
+    assert {row["givens"] for row in report["by_givens"]} <= {b[2] for b in GIVEN_BUCKETS}
+    assert report["cell_accuracy"] < 0.5 and report["puzzles_per_second"] > 0
+    oracle = evaluate(StandIn(solutions), boards, solutions)          # what training calls
+    assert oracle["cell_accuracy"] == oracle["solve_rate"] == oracle["oneshot_solve_rate"] == 1.0
+    with pytest.raises(ValueError, match="puzzle 1 has no solution"):
+        evaluate(StandIn(solutions), wrong_given(boards[0], solutions[0]), None)
+
+
+@pytest.mark.parametrize("strategy", ["oneshot", "iterative", "search"])
+def test_evaluate_progress_hears_of_every_puzzle_once(puzzles, strategy):
+    boards, solutions = puzzles
+    done = []
+    report = evaluate(StandIn(solutions), boards, solutions, strategy, by_givens=True,
+                      progress=done.append)
+    assert sum(done) == len(boards) and report["puzzles"] == len(boards)
