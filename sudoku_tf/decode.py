@@ -82,6 +82,70 @@ class SymmetryAveraged:
         return total / len(self.index)
 
 
+class Refining:
+    """A recurrent network that runs a chosen number of passes per call, and with
+    adaptive halting stops refining each board once its answer has settled.
+
+    passes: the most passes a call runs (None: the model's own default). halt_after: a
+    board stops once its predicted digits have not changed for that many passes;
+    confident: ... or once every empty cell's top probability reaches it. Either makes
+    the passes run one at a time over the carried state. `mean_passes` tells how many
+    passes a board took per call, on average over every call so far.
+    """
+
+    def __init__(self, model, passes: int | None = None, halt_after: int | None = None,
+                 confident: float | None = None):
+        if passes is not None and passes < 1:
+            raise ValueError(f"passes must be at least 1, got {passes}")
+        if halt_after is not None and halt_after < 1:
+            raise ValueError(f"halt_after must be at least 1, got {halt_after}")
+        self.model = model
+        self.passes = passes or model.config()["n_loops"]
+        self.halt_after, self.confident = halt_after, confident
+        self.board_calls = self.board_passes = 0
+
+    @property
+    def mean_passes(self) -> float:
+        return self.board_passes / max(self.board_calls, 1)
+
+    def predict(self, boards: np.ndarray) -> np.ndarray:
+        """(B, 81) boards -> (B, 81, 9) digit probabilities after each board's last pass."""
+        boards = np.atleast_2d(boards)
+        B = len(boards)
+        self.board_calls += B
+        if self.halt_after is None and self.confident is None:
+            self.board_passes += B * self.passes
+            return self.model.predict(boards, passes=self.passes)
+        probs = self.model.predict(boards, passes=1)                    # (B, 81, 9)
+        state = self.model.last_state
+        used = np.ones(B, int)
+        unchanged = np.zeros(B, int)
+        active = np.arange(B)
+        empty = boards == EMPTY
+        for _ in range(self.passes - 1):
+            done = self._settled(probs[active], empty[active], unchanged[active])
+            active, state = active[~done], state[np.flatnonzero(~done)]
+            if not active.size:
+                break
+            new = self.model.predict(boards[active], passes=1, state=state)
+            state = self.model.last_state
+            same = ((new.argmax(-1) == probs[active].argmax(-1)) | ~empty[active]).all(1)
+            unchanged[active] = np.where(same, unchanged[active] + 1, 0)
+            probs[active] = new
+            used[active] += 1
+        self.board_passes += int(used.sum())
+        return probs
+
+    def _settled(self, probs, empty, unchanged) -> np.ndarray:
+        """(A,) bool: the boards whose answer has settled."""
+        done = np.zeros(len(probs), bool)
+        if self.halt_after is not None:
+            done |= unchanged >= self.halt_after
+        if self.confident is not None:
+            done |= (probs.max(-1) >= self.confident).all(1, where=empty)
+        return done
+
+
 def is_solved(puzzles: np.ndarray, boards: np.ndarray) -> np.ndarray:
     """(B,) bool: each board is full, breaks no rule and keeps every given of its puzzle."""
     keeps = ((puzzles == EMPTY) | (boards == puzzles)).all(1)
@@ -112,15 +176,18 @@ def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE,
 
 
 def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = BATCH_SIZE,
-              progress=None) -> DecodeResult:
-    """Repeatedly fill the most confident legal cell(s), re-running the network each pass.
+              progress=None, threshold: float | None = None) -> DecodeResult:
+    """Repeatedly fill the most confident legal cell(s), re-running the network each call.
 
-    Each pass takes, among empty cells, the (cell, digit) with the highest probability
-    that the rules allow, up to `per_step` of them, each checked against the ones before.
-    A board stops when full or when some empty cell has no legal digit left (stuck).
+    Each call takes, among empty cells, the (cell, digit) with the highest probability
+    that the rules allow, each checked against the ones before: `per_step` of them, and
+    then more while the next one's probability is at least `threshold` (if given). A
+    board stops when full or when some empty cell has no legal digit left (stuck). The
+    only rule applied is refusing digits that the filled cells already forbid.
     """
     if per_step < 1:
         raise ValueError(f"per_step must be at least 1, got {per_step}")
+    threshold = np.inf if threshold is None else threshold
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     boards = puzzles.copy()
     B = len(boards)
@@ -132,24 +199,30 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = B
     progress(B - len(active))
     step = 0
     while active.size:
-        before = len(active)
         probs = predict_in_batches(model, boards[active], batch_size)   # (A, 81, 9)
         calls[active] += 1
-        for _ in range(per_step):
-            legal = candidates_mask(boards[active]) & (boards[active] == EMPTY)[..., None]
-            dead = ((boards[active] == EMPTY) & ~legal.any(-1)).any(1)   # an empty cell with no digit
-            score = np.where(legal, probs, -1.0).reshape(len(active), -1)
-            best = score.argmax(1)                                      # (A,) over cell*9 + digit
-            movable = (score[np.arange(len(active)), best] >= 0) & ~dead
-            rows, pick = active[movable], best[movable]
+        stuck = np.zeros(len(active), bool)
+        filling = np.arange(len(active))                                # rows of active still filling
+        for fill in range(N_CELLS):
+            sub = boards[active[filling]]
+            legal = candidates_mask(sub) & (sub == EMPTY)[..., None]
+            dead = ((sub == EMPTY) & ~legal.any(-1)).any(1)             # an empty cell with no digit
+            score = np.where(legal, probs[filling], -1.0).reshape(len(filling), -1)
+            best = score.argmax(1)                                      # over cell*9 + digit
+            top = score[np.arange(len(filling)), best]
+            movable = (top >= 0) & ~dead
+            stuck[filling[~movable]] = True
+            go = movable & ((fill < per_step) | (top >= threshold))
+            rows, pick = filling[go], best[go]
             cells = pick // 9
-            boards[rows, cells] = pick % 9 + 1
-            order[rows, cells] = step
-            confidence[rows, cells] = probs[movable.nonzero()[0], cells, pick % 9]
-            keep = movable & (boards[active] == EMPTY).any(1)
-            probs, active = probs[keep], active[keep]
-            if not active.size:
+            boards[active[rows], cells] = pick % 9 + 1
+            order[active[rows], cells] = step
+            confidence[active[rows], cells] = probs[rows, cells, pick % 9]
+            filling = rows[(boards[active[rows]] == EMPTY).any(1)]
+            if not filling.size:
                 break
+        before = len(active)
+        active = active[~stuck & (boards[active] == EMPTY).any(1)]
         progress(before - len(active))
         step += 1
     return DecodeResult(boards, is_solved(puzzles, boards), calls, order, confidence)
@@ -170,12 +243,12 @@ def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
 
 def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
            max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
-           progress=None) -> DecodeResult:
+           progress=None, threshold: float | None = None) -> DecodeResult:
     """Solve (B, 81) puzzles with one of `STRATEGIES`; `progress(n)` hears of n more done."""
     if strategy == "oneshot":
         return oneshot(model, puzzles, batch_size, progress)
     if strategy == "iterative":
-        return iterative(model, puzzles, per_step, batch_size, progress)
+        return iterative(model, puzzles, per_step, batch_size, progress, threshold)
     if strategy == "search":
         return guided(model, puzzles, max_calls, batch_size, progress)
     raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")

@@ -21,11 +21,12 @@ GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45
 
 def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
              per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
-             by_givens: bool = False, progress=None) -> dict:
-    """Cell accuracy on empty cells (one pass), full-solve rate and network calls under
-    `strategy`, and its speed; `solutions` None means the exact solver's. With
-    `by_givens`, each bucket of `GIVEN_BUCKETS` is decoded as its own batch and reported
-    under "by_givens" as well.
+             by_givens: bool = False, progress=None, threshold: float | None = None) -> dict:
+    """Cell accuracy on empty cells (one network call), full-solve rate and network calls
+    under `strategy` (`threshold`: iterative's, see `decode.iterative`), and its speed;
+    `solutions` None means the exact solver's. With `by_givens`, each bucket of
+    `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well.
+    A model that counts its passes (`decode.Refining`) adds "mean_passes" per board and call.
     """
     puzzles = np.atleast_2d(puzzles)
     if not len(puzzles):
@@ -37,10 +38,12 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
         groups = [(label, rows) for label, rows in groups if rows.any()]
     else:
         groups = [(None, np.ones(len(puzzles), bool))]
-    settings = (strategy, per_step, max_calls, batch_size, progress)
+    settings = (strategy, per_step, max_calls, batch_size, progress, threshold)
     parts = [_score(model, puzzles[rows], solutions[rows], *settings) for _, rows in groups]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
     overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
+    if hasattr(model, "mean_passes"):
+        overall["mean_passes"] = model.mean_passes
     if by_givens:
         overall["by_givens"] = [{"givens": label, **_summarise(**part)}
                                 for (label, _), part in zip(groups, parts)]
@@ -48,7 +51,7 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
 
 
 def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
-           progress) -> dict:
+           progress, threshold) -> dict:
     """Per-puzzle outcomes of one batch: right and empty cells after one pass, solved
     under one pass and under `strategy`, network calls; and the strategy's seconds."""
     empty = puzzles == EMPTY
@@ -57,7 +60,7 @@ def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
     result = once
     if strategy != "oneshot":
         result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
-                                 batch_size, progress)
+                                 batch_size, progress, threshold)
     return {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
             "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
             "seconds": seconds}

@@ -19,8 +19,10 @@ from tqdm import tqdm
 
 from .board import BOX, COL, ROW
 from .data import load_dataset, make_batch, reveal
+from .decode import Refining
 from .evaluation import evaluate, reference_solutions
-from .nn import AdamW, NetworkTransformer, load_checkpoint, make_optimizer, save, warmup_cosine
+from .nn import (AdamW, NetworkTransformer, RecurrentState, load_checkpoint, make_optimizer, save,
+                 warmup_cosine)
 from .pool import PuzzlePool
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
@@ -38,7 +40,13 @@ class TrainConfig:
     n_blocks: int = 4
     norm: str = "pre"
     positions: str = "rcb"         # learned per cell, row+column+box tables, or both
-    n_loops: int = 2               # weight-tied passes over the blocks, a loss after each
+    n_loops: int = 2               # weight-tied passes over the blocks: the model's default
+    feedback: bool = False         # each pass also sees the previous pass's probabilities
+    # recurrence in training: per step, a random number of gradient-free passes in
+    # free_passes (inclusive), then grad_passes passes with a loss after each
+    grad_passes: int | None = None     # None: n_loops
+    free_passes: tuple[int, int] = (0, 0)
+    carry: int = 1                 # optimizer steps per batch, each going on from the last's state
     # optimisation
     steps: int = 18000
     batch_size: int = 64
@@ -54,6 +62,8 @@ class TrainConfig:
     eval_data: str | None = None
     eval_size: int = 256
     eval_every: int = 1000
+    eval_passes: int | None = None     # passes per network call in evaluation (None: n_loops)
+    eval_threshold: float | None = None   # iterative fills every legal cell this sure per call
     patience: int | None = None    # evals without a better solve rate before stopping
     max_minutes: float | None = None
     checkpoint_minutes: float = 5.0
@@ -62,6 +72,7 @@ class TrainConfig:
 
     def __post_init__(self):
         self.givens = tuple(int(g) for g in self.givens)
+        self.free_passes = tuple(int(p) for p in self.free_passes)
         self.data = [str(p) for p in self.data]
         checks = [
             (self.d_model > 0 and self.n_heads > 0, "d_model and heads must be positive"),
@@ -69,6 +80,13 @@ class TrainConfig:
              f"d_model ({self.d_model}) must be divisible by heads ({self.n_heads})"),
             (self.d_ff > 0 and self.n_blocks > 0 and self.n_loops > 0,
              "d_ff, blocks and loops must be positive"),
+            ((self.grad_passes is None or self.grad_passes > 0) and self.carry > 0
+             and (self.eval_passes is None or self.eval_passes > 0),
+             "grad passes, carry and eval passes must be positive"),
+            (len(self.free_passes) == 2 and 0 <= self.free_passes[0] <= self.free_passes[1],
+             f"free passes must be a range of non-negative counts, got {self.free_passes}"),
+            (self.eval_threshold is None or 0 < self.eval_threshold <= 1,
+             "eval threshold must lie in (0, 1]"),
             (self.norm in ("pre", "post"), f"norm must be pre or post, not {self.norm!r}"),
             (self.positions in POSITIONS, f"positions must be one of {', '.join(POSITIONS)}"),
             (self.steps > 0 and self.batch_size > 0, "steps and batch size must be positive"),
@@ -86,6 +104,7 @@ class TrainConfig:
     def to_json(self) -> dict:
         out = asdict(self)
         out["givens"] = list(self.givens)
+        out["free_passes"] = list(self.free_passes)
         return out
 
     @classmethod
@@ -104,6 +123,7 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
     return NetworkTransformer(
         seq_len=81, vocab_size=10, d_model=cfg.d_model, n_heads=cfg.n_heads, d_ff=cfg.d_ff,
         n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.n_loops,
+        feedback=cfg.feedback,
         positions=None if groups is None else [g.tolist() for g in groups],
         lr=cfg.lr, clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
 
@@ -163,6 +183,7 @@ class Trainer:
         self.train_set = self._training_data()
         self.eval_set = self._eval_data()
         self.batch_accuracy = 0.0                                    # on empty cells, for the bar
+        self.carried = None                                          # (tokens, targets, mask, state)
         self._remember_good()                                        # last good weights, in memory
 
     @classmethod
@@ -182,6 +203,9 @@ class Trainer:
         trainer.rng.bit_generator.state = meta["train"]["rng"]
         if isinstance(trainer.train_set, PuzzlePool):
             trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])
+        if "carry/x" in extras:
+            trainer.carried = (extras["carry/tokens"], extras["carry/targets"], extras["carry/mask"],
+                               RecurrentState(extras["carry/x"], extras["carry/probs"]))
         return trainer
 
     # ---- data
@@ -211,13 +235,26 @@ class Trainer:
         return reveal(puzzles, solutions, cfg.givens[0], min(cfg.givens[1], 45), rng), solutions
 
     def _batch(self):
+        """(tokens, targets, mask, state): a fresh batch, or with `carry` the batch the
+        last step trained on and the state it reached."""
         cfg = self.cfg
+        if self.carried is not None and self.state.step % cfg.carry:
+            return self.carried
         lo = curriculum_low(cfg, self.state.step)
         if isinstance(self.train_set, PuzzlePool):
             puzzles, solutions = self.train_set.available(self.state.step)
         else:
             puzzles, solutions = self.train_set
-        return make_batch(puzzles, solutions, cfg.batch_size, lo, cfg.givens[1], self.rng)
+        return (*make_batch(puzzles, solutions, cfg.batch_size, lo, cfg.givens[1], self.rng), None)
+
+    def _passes(self) -> tuple[int, int]:
+        """(passes, grad_passes) of this step: a random number of gradient-free passes,
+        then the differentiated ones."""
+        cfg = self.cfg
+        grad = cfg.grad_passes or cfg.n_loops
+        lo, hi = cfg.free_passes
+        free = int(self.rng.integers(lo, hi + 1)) if hi > lo else lo
+        return grad + free, grad
 
     # ---- the loop
 
@@ -274,12 +311,17 @@ class Trainer:
         blow-up are not replayed.
         """
         cfg = self.cfg
-        tokens, targets, mask = self._batch()
+        tokens, targets, mask, state = self._batch()
+        passes, grad_passes = self._passes()
         lr = warmup_cosine(self.state.step, cfg.lr, cfg.warmup, cfg.steps) * self.state.lr_scale
-        loss = self.model.train(tokens, targets, lr=lr, mask=mask)
+        loss = self.model.train(tokens, targets, lr=lr, mask=mask, passes=passes,
+                                grad_passes=grad_passes, state=state)
         if math.isfinite(loss):
-            if self.state.step % ACCURACY_EVERY == 0:                # one extra forward, now and then
-                right = self.model.predict(tokens).argmax(-1) == targets
+            reached = self.model.last_state
+            if cfg.carry > 1:
+                self.carried = (tokens, targets, mask, reached)
+            if self.state.step % ACCURACY_EVERY == 0:
+                right = reached.probs.argmax(-1) == targets
                 self.batch_accuracy = float(right[mask].mean())
             return loss
         self.state.diverged += 1
@@ -290,12 +332,14 @@ class Trainer:
         self.echo(f"loss became {loss} at step {self.state.step}: rolled back to the last "
                   f"checkpoint and halved the learning rate")
         self._restore_good()
+        self.carried = None
         self.state.lr_scale *= 0.5
         return float("nan")
 
     def _evaluate(self, loss: float) -> dict:
         puzzles, solutions = self.eval_set
-        metrics = evaluate(self.model, puzzles, solutions)
+        network = Refining(self.model, self.cfg.eval_passes)
+        metrics = evaluate(network, puzzles, solutions, threshold=self.cfg.eval_threshold)
         record = {"step": self.state.step, "loss": loss, **metrics,
                   "minutes": round(self.state.elapsed / 60, 2), "lr_scale": self.state.lr_scale}
         self._log(record)
@@ -326,6 +370,10 @@ class Trainer:
         if isinstance(self.train_set, PuzzlePool):
             puzzles, solutions = self.train_set.available(self.state.step)
             extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions})
+        if self.carried is not None:
+            tokens, targets, mask, reached = self.carried
+            extras.update({"carry/tokens": tokens, "carry/targets": targets, "carry/mask": mask,
+                           "carry/x": reached.x, "carry/probs": reached.probs})
         save(self.model, checkpoint_path(self.cfg), meta=self._meta(), extra_arrays=extras)
         self._remember_good()
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sudoku_tf.board import EMPTY, has_conflict, is_valid_solution
-from sudoku_tf.decode import SymmetryAveraged, decode, guided, iterative, load_model, oneshot
+from sudoku_tf.decode import Refining, SymmetryAveraged, decode, guided, iterative, load_model, oneshot
 from sudoku_tf.evaluation import fill_trace
 from sudoku_tf.guided_search import guided_search, propagate, to_boards, to_masks
 from sudoku_tf.nn import ModelFileError, NetworkN, save
@@ -57,6 +57,66 @@ def test_iterative_fills_the_most_confident_legal_cells_first():
     result = iterative(Fixed(), board, per_step=2)
     assert result.boards[0, 40] == 5 and result.boards[0, 0] == 1 and result.boards[0, 41] != 5
     assert result.order[0, 40] == result.order[0, 0] == 0
+
+
+def test_a_confidence_threshold_fills_every_sure_legal_cell_in_one_call():
+    board = np.zeros(81, np.int8)
+    probs = np.full((1, 81, 9), 0.01)
+    probs[0, 40, 4] = 0.95                                  # r5c5 = 5
+    probs[0, 41, 4] = 0.94                                  # r5c6 = 5: sure, but forbidden then
+    probs[0, 0, 0] = 0.93                                   # r1c1 = 1
+    probs[0, 1, 1] = 0.5                                    # r1c2 = 2: below the threshold
+
+    class Fixed:
+        def predict(self, tokens):
+            return np.repeat(probs, len(tokens), 0)
+
+    result = iterative(Fixed(), board, threshold=0.9)
+    first = np.flatnonzero(result.order[0] == 0)
+    assert sorted(first) == [0, 40] and result.boards[0, 41] != 5
+    result = iterative(Fixed(), board, threshold=0.99)      # nothing that sure: one per call
+    assert (result.order[0] == 0).sum() == 1
+
+
+def test_a_threshold_needs_far_fewer_calls_with_a_sure_network(puzzles):
+    boards, solutions = puzzles
+    result = iterative(StandIn(solutions), boards, threshold=0.9)
+    assert result.solved.all() and (result.calls == 1).all()
+
+
+class Settling:
+    """A stand-in recurrent network: pass k predicts digit min(k, 3) everywhere with
+    probability 0.5, then 0.99 from pass 6 on. It counts the passes it runs."""
+
+    def __init__(self):
+        self.passes_run = 0
+
+    def config(self):
+        return {"n_loops": 2}
+
+    def predict(self, tokens, passes=None, state=None):
+        done = np.zeros(len(tokens), int) if state is None else state
+        k = done + (passes or 2)
+        self.passes_run += int((k - done).sum())
+        self.last_state = k
+        probs = np.full((len(tokens), 81, 9), 0.5 / 8)
+        probs[np.arange(len(tokens)), :, np.minimum(k, 3) - 1] = np.where(k >= 6, 0.99, 0.5)[:, None]
+        return probs
+
+
+def test_refining_runs_the_chosen_passes_and_halts_boards_whose_answer_settled():
+    boards = np.zeros((3, 81), np.int8)
+    fixed = Refining(Settling(), passes=8)
+    assert fixed.predict(boards).max() == pytest.approx(0.99) and fixed.mean_passes == 8
+    assert Refining(Settling()).passes == 2                 # the model's own default
+    net = Settling()
+    halting = Refining(net, passes=8, halt_after=2)         # digit 3 from pass 3: stop at 5
+    probs = halting.predict(boards)
+    assert probs[0, 0].argmax() == 2 and halting.mean_passes == 5 and net.passes_run == 15
+    sure = Refining(Settling(), passes=10, confident=0.98)  # 0.99 from pass 6
+    assert sure.predict(boards).max() == pytest.approx(0.99) and sure.mean_passes == 6
+    with pytest.raises(ValueError, match="passes"):
+        Refining(Settling(), passes=0)
 
 
 @pytest.mark.parametrize("mode", ["true", "uniform", "wrong"])
@@ -193,3 +253,13 @@ def test_symmetry_averaging_evens_out_a_network_that_ignores_the_rules(puzzles):
     assert (same == averaged).all()                          # the variants are fixed by the seed
     with pytest.raises(ValueError, match="at least 1"):
         SymmetryAveraged(LikesOnes(), k=0)
+
+
+def test_refining_pass_by_pass_equals_the_model_running_all_passes_at_once():
+    from sudoku_tf.train import TrainConfig, build_model
+    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2,
+                                    feedback=True, seed=3))
+    boards = np.zeros((3, 81), np.int8)
+    boards[:, :9] = np.arange(1, 10)
+    one_at_a_time = Refining(model, passes=5, halt_after=99).predict(boards)
+    np.testing.assert_allclose(one_at_a_time, model.predict(boards, passes=5), rtol=1e-5, atol=1e-6)

@@ -39,20 +39,27 @@ def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
     cfg = _config(tmp_path, easy_file, d_model=32, n_heads=4, d_ff=64, n_blocks=2, n_loops=1,
                   steps=300, batch_size=32, lr=3e-3, warmup=20, givens=(50, 70), eval_every=300)
     trainer = Trainer(cfg, quiet=True)
-    first = trainer.model.loss(*trainer._batch())
+    first = trainer.model.loss(*trainer._batch()[:3])
     trainer.run()
     puzzles, solutions = generate_puzzles(64, PuzzleSpec((40, 50)), seed=99)
     held_out = reveal(puzzles, solutions, 55, 65, np.random.default_rng(1))
     metrics = evaluate(trainer.model, held_out, solutions)
-    assert trainer.model.loss(*trainer._batch()) < first - 0.5
+    assert trainer.model.loss(*trainer._batch()[:3]) < first - 0.5
     assert metrics["cell_accuracy"] > 0.3        # chance is 1/9; measured 0.40
 
 
+RECURRENT = dict(feedback=True, n_loops=3, grad_passes=1, free_passes=(0, 3), carry=3)
+
+
+@pytest.mark.parametrize("recurrence", [{}, RECURRENT], ids=["plain", "recurrent"])
 def test_resume_after_ctrl_c_gives_the_same_parameters_as_an_uninterrupted_run(
-        tmp_path, easy_file, monkeypatch):
-    straight = Trainer(_config(tmp_path / "a", easy_file, steps=12, eval_every=5), quiet=True)
+        tmp_path, easy_file, monkeypatch, recurrence):
+    """With carry 3 the Ctrl-C lands mid-batch: the carried batch and state resume too."""
+    straight = Trainer(_config(tmp_path / "a", easy_file, steps=12, eval_every=5, **recurrence),
+                       quiet=True)
     straight.run()
-    first = Trainer(_config(tmp_path / "b", easy_file, steps=12, eval_every=5), quiet=True)
+    first = Trainer(_config(tmp_path / "b", easy_file, steps=12, eval_every=5, **recurrence),
+                    quiet=True)
     real_step = first._step
 
     def step_then_ctrl_c():
@@ -126,6 +133,25 @@ def test_pool_puzzles_are_unique_and_depend_only_on_the_step():
     np.testing.assert_array_equal(puzzles, again)
     assert all(count_solutions(p) == 1 for p in puzzles)
     assert ((puzzles == 0) | (puzzles == solutions)).all()
+
+
+def test_recurrent_steps_draw_their_passes_and_carry_batches_with_their_state(tmp_path, easy_file):
+    trainer = Trainer(_config(tmp_path, easy_file, steps=6, **RECURRENT), quiet=True)
+    seen = []
+    real_train = trainer.model.train
+
+    def recording_train(tokens, targets, **kw):
+        seen.append((tokens, kw["passes"], kw["grad_passes"], kw["state"]))
+        return real_train(tokens, targets, **kw)
+
+    trainer.model.train = recording_train
+    for _ in range(6):
+        trainer._step()
+        trainer.state.step += 1
+    assert all(g == 1 and 1 <= p <= 4 for _, p, g, _ in seen)
+    assert len({p for _, p, _, _ in seen}) > 1                      # the count is drawn per step
+    assert [s is None for _, _, _, s in seen] == [True, False, False] * 2
+    assert seen[1][0] is seen[0][0] and seen[3][0] is not seen[0][0]
 
 
 def test_curriculum_lowers_the_fewest_givens_from_high_to_low():
