@@ -1,12 +1,15 @@
 """Inline SVG charts for the attention report: head heatmaps with a board overlay, class
 bars per block, the decoding board and its confidence curve.
 
-Each function returns one `<svg>` string; pages and files are `report`'s business.
+Each function returns one `<svg>` string (standalone: it also opens as an .svg file);
+pages and files are `report`'s business. `line_chart_svg` draws curves with error bars
+for model cards and ablations.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import struct
 import zlib
 from html import escape
@@ -51,7 +54,7 @@ def png_data_uri(rgb: np.ndarray) -> str:
 
 
 def _svg(width: float, height: float, body: list[str], css_class: str, label: str) -> str:
-    return (f'<svg class="{css_class}" role="img" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" role="img" '
             f'aria-label="{escape(label)}" viewBox="0 0 {width:g} {height:g}" '
             f'width="{width:g}" height="{height:g}">' + "".join(body) + "</svg>")
 
@@ -233,3 +236,59 @@ def confidence_svg(confidence: np.ndarray, wrong: np.ndarray) -> str:
         body.append(_text(xs[k], y0 + plot_h + 14, k + 1, size=9))
     body.append(_text(x0 + (width - x0) / 2, height - 12, "decoding step", size=10, fill="#64748b"))
     return _svg(width, height, body, "confidence", "confidence per decoding step")
+
+
+SERIES = ("#2563eb", "#ea580c", "#16a34a", "#7c3aed", "#dc2626", "#0891b2", "#ca8a04",
+          "#db2777", "#475569", "#65a30d")
+DASHES = ("", "6 3", "2 3")                     # one per group of series (e.g. per test set)
+
+
+def line_chart_svg(series: dict[str, list[tuple[float, float, float]]], x_label: str,
+                   y_label: str, log_x: bool = False, y_range: tuple[float, float] = (0.0, 1.0),
+                   width: int = 720, height: int = 420, groups: int = 1) -> str:
+    """Curves with error bars: series name -> [(x, y, error)]. With `groups` > 1 the series
+    come in that many equal consecutive groups: colour by position within a group, dash
+    by group (e.g. arms x test sets)."""
+    points = [p for pts in series.values() for p in pts]
+    if not points:
+        raise ValueError("no points to draw")
+    fx = (lambda v: math.log2(v)) if log_x else (lambda v: v)
+    xs = [fx(x) for x, _, _ in points]
+    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y0, y1 = y_range
+    left, right, top, bottom = 56, 200, 16, 44
+    pw, ph = width - left - right, height - top - bottom
+
+    def px(x):
+        return left + (fx(x) - x0) / (x1 - x0) * pw
+
+    def py(y):
+        return top + (1 - (min(max(y, y0), y1) - y0) / (y1 - y0)) * ph
+
+    body = [_rect(0, 0, width, height, fill="white")]
+    for i in range(6):                                               # horizontal grid
+        y = y0 + (y1 - y0) * i / 5
+        body.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
+                    f'stroke="#e2e8f0"/>')
+        body.append(_text(left - 6, py(y) + 4, f"{y:.0%}" if y1 <= 1 else f"{y:g}", "end", 10))
+    for x in sorted({x for x, _, _ in points}):
+        body.append(_text(px(x), top + ph + 16, f"{x:g}", size=10))
+    body.append(_text(left + pw / 2, height - 8, x_label))
+    body.append(_text(14, top + ph / 2, y_label, extra=f' transform="rotate(-90 14 {top + ph / 2:g})"'))
+    per_group = max(1, len(series) // groups)
+    for k, (name, pts) in enumerate(series.items()):
+        color, dash = SERIES[k % per_group % len(SERIES)], DASHES[k // per_group % len(DASHES)]
+        pts = sorted(pts)
+        path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y, _ in pts)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"'
+                    + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        for x, y, err in pts:
+            body.append(f'<line x1="{px(x):.1f}" x2="{px(x):.1f}" y1="{py(y - err):.1f}" '
+                        f'y2="{py(y + err):.1f}" stroke="{color}"/>')
+            body.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{color}">'
+                        f"<title>{escape(name)}: {y:.3f} ± {err:.3f} at {x:g}</title></circle>")
+        ly = top + 14 * k + 6
+        body.append(f'<line x1="{left + pw + 12}" x2="{left + pw + 34}" y1="{ly}" y2="{ly}" '
+                    f'stroke="{color}" stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
+        body.append(_text(left + pw + 38, ly + 4, name, "start", 10))
+    return _svg(width, height, body, "line-chart", f"{y_label} against {x_label}")

@@ -66,6 +66,7 @@ class TrainConfig:
     eval_threshold: float | None = None   # iterative fills every legal cell this sure per call
     patience: int | None = None    # evals without a better solve rate before stopping
     max_minutes: float | None = None
+    max_cpu_minutes: float | None = None   # a budget of this process's CPU time, all threads
     checkpoint_minutes: float = 5.0
     out: str = "models/model.npz"
     seed: int = 0
@@ -157,6 +158,7 @@ class TrainState:
     lr_scale: float = 1.0          # halved once by the divergence guard
     diverged: int = 0
     elapsed: float = 0.0           # seconds of training before this process
+    cpu_seconds: float = 0.0       # CPU seconds (all threads) of training so far
 
 
 def checkpoint_path(cfg: TrainConfig) -> Path:
@@ -267,6 +269,7 @@ class Trainer:
             if not self.quiet:
                 self.echo(self.model.summary())
         started = time.monotonic() - self.state.elapsed
+        cpu_started = time.process_time() - self.state.cpu_seconds
         last_ckpt = time.monotonic()
         interrupted = []
         previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
@@ -282,6 +285,7 @@ class Trainer:
                 bar.set_postfix(loss=f"{loss:.3f}", acc=f"{self.batch_accuracy:.3f}",
                                 puz_s=f"{cfg.batch_size / (time.monotonic() - t0):.0f}", refresh=False)
                 self.state.elapsed = time.monotonic() - started
+                self.state.cpu_seconds = time.process_time() - cpu_started
                 if self.state.step % cfg.eval_every == 0 or self.state.step == cfg.steps:
                     last = self._evaluate(loss)
                     if cfg.patience and self.state.bad_evals >= cfg.patience:
@@ -292,6 +296,9 @@ class Trainer:
                     last_ckpt = time.monotonic()
                 if cfg.max_minutes and self.state.elapsed > cfg.max_minutes * 60:
                     self.echo(f"time budget of {cfg.max_minutes} minutes reached at step {self.state.step}")
+                    break
+                if cfg.max_cpu_minutes and self.state.cpu_seconds > cfg.max_cpu_minutes * 60:
+                    self.echo(f"CPU budget of {cfg.max_cpu_minutes} minutes reached at step {self.state.step}")
                     break
         finally:
             bar.close()
