@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from sudoku_tf.nn import Layer, ModelFileError, Network, NetworkN, Neuron, NeuronN, load, load_with_meta, save
+from sudoku_tf.nn import (SGD, Adam, AdamW, Layer, ModelFileError, Momentum, Network, NetworkLSTM, NetworkN,
+                          NetworkTransformer, NetworkTransformerRL, Neuron, NeuronN, WarmupCosine, load,
+                          load_with_meta, save)
 from sudoku_tf.nn.io import CONFIG_KEY, FORMAT_VERSION, read_header, write_npz_atomic
 
 X = np.random.default_rng(0).uniform(-1, 1, (8, 3)).astype(np.float32)
@@ -55,6 +57,43 @@ def test_training_continues_after_load(tmp_path):
 def test_a_loaded_model_keeps_its_optimizer_kind(tmp_path):
     save(NetworkN([2, 2], optimizer="momentum"), tmp_path / "m.npz")
     assert type(load(tmp_path / "m.npz").optimizer).__name__ == "Momentum"
+
+
+OPTIMIZED = {
+    "NetworkN": lambda: NetworkN([3, 4, 1], optimizer=lambda: Adam(lr=0.05)),
+    "Network": lambda: Network(3, 4, 1, optimizer=Momentum(lr=0.3, beta=0.7)),
+    "Neuron": lambda: Neuron(optimizer=SGD(lr=0.7)),
+    "NetworkLSTM": lambda: NetworkLSTM(2, 3, [1], optimizer=SGD(lr=0.2)),
+    "NetworkTransformerRL": lambda: NetworkTransformerRL(3, 2, d_model=4, n_heads=2, n_actions=2,
+                                                         optimizer=Adam(lr=0.02, beta1=0.8)),
+    "NetworkTransformer": lambda: NetworkTransformer(
+        4, vocab_size=3, d_model=4, n_heads=2, d_ff=5, n_blocks=1, n_classes=2,
+        optimizer=AdamW(lr=3e-4, weight_decay=0.05, schedule=WarmupCosine(10, 100))),
+}
+
+
+@pytest.mark.parametrize("make", OPTIMIZED.values(), ids=OPTIMIZED.keys())
+def test_a_loaded_model_keeps_its_optimizers_settings_and_schedule(make, tmp_path):
+    model = make()
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz").optimizer
+    assert type(loaded) is type(model.optimizer)
+    assert loaded.config() == model.optimizer.config() and loaded.lr == model.optimizer.lr
+    assert loaded.schedule == model.optimizer.schedule
+
+
+def test_an_old_transformer_file_with_lr_and_warmup_loads_and_predicts_the_same(tmp_path):
+    path = tmp_path / "old.npz"
+    model = NetworkTransformer(4, vocab_size=3, d_model=4, n_heads=2, d_ff=5, n_blocks=1,
+                               n_classes=2, seed=3)
+    save(model, path)
+    args = {k: v for k, v in model.config().items() if k != "optimizer"}
+    _rewrite_header(path, args={**args, "lr": 0.002, "warmup": 4})   # the earlier format
+    loaded = load(path)
+    tokens = np.array([[0, 1, 2, 1], [2, 2, 0, 1]])
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+    assert type(loaded.optimizer) is Adam and loaded.optimizer.lr == 0.002
+    assert loaded.optimizer.current_lr() == pytest.approx(0.0005)     # warmup step 1 of 4
 
 
 def _rewrite_header(path, **changes):

@@ -10,7 +10,8 @@ Dimension letters used in shape comments throughout:
 """
 
 from .io import ModelFileError, load, load_checkpoint, load_with_meta, save
-from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_optimizer, warmup_cosine
+from .optim import (SGD, Adam, AdamW, Momentum, Optimizer, WarmupCosine, clip_grad_norm, make_optimizer,
+                    warmup_cosine)
 from .params import Module, Param
 from .parallel import get_threads, set_threads
 # the dense family

@@ -15,11 +15,9 @@ import numpy as np
 from .activations import Activation, get_activation, softmax
 from .fit import History, fit
 from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
-from .optim import SGD, Adam, AdamW, Momentum, OptimizerSpec, make_optimizer
+from .optim import SGD, OptimizerSpec, make_optimizer
 from .params import Module, Param, as_generator
 from .svg import network_svg
-
-_NAMED_OPTIMIZERS = (SGD, Momentum, Adam, AdamW)   # the ones a config can name
 
 
 class Layer(Module):
@@ -104,10 +102,8 @@ class NetworkN(Module):
                 **self._training_config()}
 
     def _training_config(self) -> dict:
-        """The optimizer (by name, if it has one) and the int seed, for every config."""
-        opt = type(self.optimizer)
-        return {"optimizer": opt.__name__.lower() if opt in _NAMED_OPTIMIZERS else None,
-                "seed": self._seed}
+        """The optimizer's kind and settings and the int seed, for every config."""
+        return {"optimizer": self.optimizer.config(), "seed": self._seed}
 
     def forward(self, x) -> np.ndarray:
         """(..., n_in) -> (..., n_out), caching every layer for backward."""
@@ -135,12 +131,9 @@ class NetworkN(Module):
     def train(self, x, y, lr: float | None = None) -> float:
         """One optimizer step on (x, y); returns the loss before the step.
 
-        lr overrides the optimizer's learning rate for this step.
+        lr, if given, replaces the optimizer's base rate for this step.
         """
-        self.optimizer.zero_grad()
-        loss = self.backprop(x, y)
-        self.optimizer.step(lr)
-        return loss
+        return self.optimizer.train_step(lambda: self.backprop(x, y), lr)
 
     def backprop(self, x, y) -> float:
         """Forward, loss and backward: adds the loss gradient into every .grad; returns the loss."""
@@ -161,13 +154,14 @@ class NetworkN(Module):
 
     def train_with_deltas(self, x, deltas, lr: float | None = None) -> None:
         """One optimizer step from caller-supplied dL/d(output) (e.g. a policy gradient)."""
-        self.optimizer.zero_grad()
-        out = self.forward(x)
-        deltas = np.asarray(deltas, dtype=out.dtype)
-        if deltas.shape != out.shape:
-            raise ValueError(f"deltas shape {deltas.shape} does not match output shape {out.shape}")
-        self.backward(deltas)
-        self.optimizer.step(lr)
+        def backward_deltas():
+            out = self.forward(x)
+            d = np.asarray(deltas, dtype=out.dtype)
+            if d.shape != out.shape:
+                raise ValueError(f"deltas shape {d.shape} does not match output shape {out.shape}")
+            self.backward(d)
+
+        self.optimizer.train_step(backward_deltas, lr)
 
     def fit(self, X, Y, epochs: int = 100, batch_size: int | None = 32, **options) -> History:
         """Mini-batch training for some epochs; see `sudoku_tf.nn.fit.fit` for the options."""
