@@ -143,3 +143,15 @@ def test_a_file_that_is_not_a_model_is_refused(write, tmp_path):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match="no such model file"):
         load(tmp_path / "missing.npz")
+
+
+def test_numpy_integers_and_position_arrays_in_a_config_save_as_plain_json(tmp_path):
+    model = NetworkTransformer(np.int64(4), vocab_size=np.int32(3), d_model=np.int64(4), n_heads=2,
+                               d_ff=np.int64(5), n_blocks=1, n_classes=np.int64(2), clip=np.float32(0.5),
+                               positions=np.array([[0, 0, 1, 1], [0, 1, 0, 1]]), seed=0)
+    save(model, tmp_path / "t.npz")
+    loaded = load(tmp_path / "t.npz")
+    assert loaded.config() == model.config()
+    assert loaded.config()["positions"] == [[0, 0, 1, 1], [0, 1, 0, 1]]
+    tokens = np.array([[0, 1, 2, 1]])
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
