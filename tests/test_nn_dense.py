@@ -230,6 +230,27 @@ def test_a_nan_loss_stops_training_with_a_message():
     assert len(history) < 50
 
 
+@pytest.mark.parametrize("optimizer", [None, "adam"])
+def test_a_nan_loss_restores_the_weights_of_the_last_finite_epoch(optimizer):
+    x, y = _regression_data()
+    nets = [NetworkN([2, 8, 1], activations=["relu", "linear"], optimizer=optimizer, seed=0)
+            for _ in range(2)]
+    run = dict(batch_size=None, lr=1e3 if optimizer is None else 1e10, shuffle=False)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        history = nets[0].fit(x * 1e3, y, epochs=50, **run)
+    finite_epochs = len(history) - 1
+    assert history.stop_reason == "non_finite" and history.best_epoch == finite_epochs
+    if finite_epochs:
+        with np.errstate(all="ignore"):
+            nets[1].fit(x * 1e3, y, epochs=finite_epochs, **run)
+    for p, q in zip(nets[0].params(), nets[1].params()):
+        assert np.isfinite(p.value).all(), p.name
+        np.testing.assert_array_equal(p.value, q.value, err_msg=p.name)
+    restored, twin = (net.optimizer.state_arrays() for net in nets)   # Adam's moments too
+    for key in twin:
+        np.testing.assert_array_equal(restored[key], twin[key], err_msg=key)
+
+
 def test_fit_stops_at_the_error_threshold():
     net = NetworkN([2, 8, 1], optimizer=lambda: Adam(lr=0.05), seed=0)
     history = net.fit(XOR_X, XOR_Y, epochs=2000, batch_size=None, error_threshold=0.01)
