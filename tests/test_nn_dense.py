@@ -47,14 +47,43 @@ def test_network_grad_matches_finite_differences():
     assert_close(check_layer(net, _off_kink((6, 3))))
 
 
-@pytest.mark.parametrize("sizes, activations, targets", [
-    ([3, 5, 2], ["tanh", "sigmoid"], np.random.default_rng(1).random((6, 2))),
-    ([3, 5, 4], ["relu", "softmax"], np.array([0, 3, 1, 2, 2, 0])),
-], ids=["mse", "softmax-cross-entropy"])
-def test_network_loss_grad_matches_finite_differences(sizes, activations, targets):
-    net = NetworkN(sizes, activations=activations, seed=0)
+@pytest.mark.parametrize("sizes, activations, targets, loss", [
+    ([3, 5, 2], ["tanh", "sigmoid"], np.random.default_rng(1).random((6, 2)), None),
+    ([3, 5, 4], ["relu", "softmax"], np.array([0, 3, 1, 2, 2, 0]), None),
+    ([3, 5, 2], ["tanh", "sigmoid"], np.random.default_rng(1).random((6, 2)), "binary_cross_entropy"),
+    ([3, 5, 2], ["gelu", "sigmoid"], np.array([[0, 1], [1, 1], [0, 0], [1, 0], [1, 1], [0, 1]]),
+     "binary_cross_entropy"),
+], ids=["mse", "softmax-cross-entropy", "sigmoid-binary-cross-entropy", "binary-labels"])
+def test_network_loss_grad_matches_finite_differences(sizes, activations, targets, loss):
+    net = NetworkN(sizes, activations=activations, seed=0, loss=loss)
     x = _off_kink((6, 3))
     assert_close(check_loss(net, lambda: net.backprop(x, targets), lambda: net.loss(x, targets)))
+
+
+def test_default_losses_follow_the_output_and_a_mismatched_loss_is_refused():
+    assert NetworkN([2, 3]).loss_name == "mse"
+    assert NetworkN([2, 3], activations="softmax").loss_name == "cross_entropy"
+    assert NetworkN([2, 3], loss="binary_cross_entropy").loss_name == "binary_cross_entropy"
+    assert NetworkN([2, 3], activations="softmax", loss="mse").loss_name == "mse"
+    with pytest.raises(ValueError, match="needs a sigmoid output layer, not tanh"):
+        NetworkN([2, 3], activations="tanh", loss="binary_cross_entropy")
+    with pytest.raises(ValueError, match="needs a softmax output layer"):
+        NetworkN([2, 3], loss="cross_entropy")
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        NeuronN(2, loss="hinge")
+
+
+def test_binary_cross_entropy_keeps_learning_where_a_saturated_sigmoid_stalls_mse():
+    # a neuron confidently wrong: z = -8 where the target is 1
+    grads = {}
+    for loss in ("mse", "binary_cross_entropy"):
+        neuron = NeuronN(1, loss=loss, seed=0)
+        neuron.layers[0].W.value[:] = 8.0
+        neuron.zero_grad()
+        neuron.backprop(np.array([[-1.0]]), np.array([1.0]))
+        grads[loss] = abs(float(neuron.layers[0].W.grad[0, 0]))
+    assert grads["binary_cross_entropy"] == pytest.approx(1 / (1 + np.exp(-8)), rel=1e-4)
+    assert grads["mse"] < 1e-3 < grads["binary_cross_entropy"]
 
 
 def test_two_backward_calls_double_the_gradient_and_zero_grad_clears_it():

@@ -16,6 +16,7 @@ Y = (X.sum(1) > 0).astype(np.float32)
 MODELS = {
     "NetworkN": lambda: NetworkN([3, 5, 4, 1], activations=["relu", "gelu", "sigmoid"], optimizer="adam", seed=1),
     "softmax NetworkN": lambda: NetworkN([3, 4, 2], activations=["tanh", "softmax"], seed=2),
+    "binary cross-entropy NeuronN": lambda: NeuronN(3, loss="binary_cross_entropy", seed=6),
     "Network": lambda: Network(3, 6, 1, activation="tanh", seed=3),
     "NeuronN": lambda: NeuronN(3, seed=4),
     "Layer": lambda: Layer(3, 2, "gelu", seed=5),

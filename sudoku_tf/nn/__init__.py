@@ -18,7 +18,8 @@ from .parallel import get_threads, set_threads
 from .activations import Activation, gelu, get_activation, linear, log_softmax, relu, sigmoid, softmax, tanh
 from .dense import Layer, Network, NetworkN, Neuron, NeuronN
 from .fit import History
-from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
+from .losses import (binary_cross_entropy, binary_cross_entropy_delta, cross_entropy, cross_entropy_delta,
+                     mse, mse_delta)
 # the sequence family
 from .lstm import LSTMLayer, NetworkLSTM
 from .network_transformer_rl import NetworkTransformerRL
