@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from corrupt import CORRUPTIONS
 from sudoku_tf.nn import (SGD, Adam, AdamW, Layer, ModelFileError, Momentum, Network, NetworkLSTM, NetworkN,
                           NetworkTransformer, NetworkTransformerRL, Neuron, NeuronN, WarmupCosine, load,
                           load_with_meta, save)
@@ -156,3 +157,17 @@ def test_numpy_integers_and_position_arrays_in_a_config_save_as_plain_json(tmp_p
     assert loaded.config()["positions"] == [[0, 0, 1, 1], [0, 1, 0, 1]]
     tokens = np.array([[0, 1, 2, 1]])
     np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+@pytest.mark.parametrize("make", [MODELS["NetworkN"], OPTIMIZED["NetworkTransformer"]],
+                         ids=["NetworkN", "NetworkTransformer"])
+def test_a_damaged_model_file_raises_model_file_error_in_one_line(make, corrupt, tmp_path):
+    path = tmp_path / "bad.npz"
+    save(make(), path)
+    corrupt(path)
+    with pytest.raises(ModelFileError) as err:
+        load(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    assert "pickled" not in message
