@@ -9,7 +9,9 @@ import pytest
 
 from gradcheck import assert_backward_accumulates, assert_close, check_layer, check_loss
 from sudoku_tf.nn import Adam, Layer, Momentum, Network, NetworkN, Neuron, NeuronN, mse_delta
-from sudoku_tf.nn.svg import NEGATIVE, POSITIVE
+from sudoku_tf.nn.svg import MAX_RADIUS, MIN_RADIUS, NEGATIVE, POSITIVE
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0], np.float32)
@@ -344,6 +346,43 @@ def test_svg_draws_neurons_and_weights_by_sign_and_size():
         assert line.get("stroke") == (POSITIVE if w >= 0 else NEGATIVE)
     widths = [float(line.get("stroke-width")) for line in lines]
     assert np.argmax(widths) == np.argmax(np.abs(weights))
+
+
+def _circles(svg: str):
+    """(root, circles as (cx, cy, r, element)) of a drawing."""
+    root = ET.fromstring(svg)
+    return root, [(float(c.get("cx")), float(c.get("cy")), float(c.get("r")), c)
+                  for c in root.findall(f"{SVG}circle")]
+
+
+def test_svg_keeps_neurons_of_a_large_layer_readable_in_a_small_picture():
+    net = NetworkN([3, 40, 2], seed=0)
+    root, circles = _circles(net.to_svg(width=200, height=150))
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert len(circles) == 45
+    radius = circles[0][2]
+    assert radius >= MIN_RADIUS and all(r == radius for _, _, r, _ in circles)
+    for cx, cy, r, _ in circles:                              # inside the picture
+        assert r <= cx <= width - r and r <= cy <= height - r
+    column = sorted(cy for cx, cy, _, _ in circles if cx == circles[3][0])
+    assert len(column) == 40 and min(np.diff(column)) >= 2 * radius   # no overlaps
+
+
+def test_svg_of_a_small_net_keeps_the_requested_size_and_the_largest_radius():
+    root, circles = _circles(NetworkN([2, 3, 1], seed=0).to_svg(width=300, height=200))
+    assert (root.get("width"), root.get("height")) == ("300", "200")
+    assert all(r == MAX_RADIUS for _, _, r, _ in circles)
+
+
+def test_svg_shows_each_bias_by_colour_size_and_title():
+    net = NetworkN([2, 3, 1], seed=0)
+    net.layers[0].b.value[:] = [0.5, -2.0, 0.0]
+    net.layers[1].b.value[:] = [1.0]
+    _, circles = _circles(net.to_svg())
+    neurons = [c for _, _, _, c in circles[2:]]               # after the two inputs
+    assert [c.find(f"{SVG}title").text for c in neurons] == ["bias 0.5", "bias -2", "bias 0", "bias 1"]
+    assert [c.get("fill") for c in neurons[:2]] == [POSITIVE, NEGATIVE]
+    assert [float(c.get("fill-opacity")) for c in neurons] == [0.25, 1.0, 0.0, 0.5]
 
 
 # the example scripts

@@ -188,8 +188,10 @@ class NetworkN(Module):
         return "\n".join(lines)
 
     def to_svg(self, width: int = 640, height: int = 400) -> str:
-        """An SVG drawing: neurons as circles, weights as lines (colour = sign, width = size)."""
+        """An SVG drawing: neurons as circles filled by their bias, weights as lines
+        (colour = sign, width or opacity = size); a large layer makes the picture grow."""
         return network_svg([layer.W.value for layer in self.layers],
+                           [layer.b.value for layer in self.layers],
                            [layer.activation.name for layer in self.layers], width, height)
 
     def _as_target(self, y, out: np.ndarray) -> np.ndarray:
