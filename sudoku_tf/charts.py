@@ -1,9 +1,8 @@
 """Inline SVG charts for the attention report: head heatmaps with a board overlay, class
 bars per block, the decoding board and its confidence curve.
 
-Each function returns one `<svg>` string (standalone: it also opens as an .svg file);
-pages and files are `report`'s business. `line_chart_svg` draws curves with error bars
-for model cards and ablations.
+Each function returns one `<svg>` string; pages and files are `report`'s business.
+`line_chart_svg` draws curves with error bars, standalone, for model cards and ablations.
 """
 
 from __future__ import annotations
@@ -53,8 +52,11 @@ def png_data_uri(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _svg(width: float, height: float, body: list[str], css_class: str, label: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" role="img" '
+def _svg(width: float, height: float, body: list[str], css_class: str, label: str,
+         standalone: bool = False) -> str:
+    """An <svg> element; `standalone` adds the namespace a separate .svg file needs."""
+    xmlns = 'xmlns="http://www.w3.org/2000/svg" ' if standalone else ""
+    return (f'<svg {xmlns}class="{css_class}" role="img" '
             f'aria-label="{escape(label)}" viewBox="0 0 {width:g} {height:g}" '
             f'width="{width:g}" height="{height:g}">' + "".join(body) + "</svg>")
 
@@ -291,4 +293,4 @@ def line_chart_svg(series: dict[str, list[tuple[float, float, float]]], x_label:
         body.append(f'<line x1="{left + pw + 12}" x2="{left + pw + 34}" y1="{ly}" y2="{ly}" '
                     f'stroke="{color}" stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>")
         body.append(_text(left + pw + 38, ly + 4, name, "start", 10))
-    return _svg(width, height, body, "line-chart", f"{y_label} against {x_label}")
+    return _svg(width, height, body, "line-chart", f"{y_label} against {x_label}", standalone=True)

@@ -21,8 +21,8 @@ from .board import BOX, COL, ROW
 from .data import load_dataset, make_batch, reveal
 from .decode import Refining
 from .evaluation import evaluate, reference_solutions
-from .nn import (AdamW, NetworkTransformer, RecurrentState, load_checkpoint, make_optimizer, save,
-                 warmup_cosine)
+from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_checkpoint,
+                 make_optimizer, save)
 from .pool import PuzzlePool
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
@@ -126,11 +126,13 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
         n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.n_loops,
         feedback=cfg.feedback,
         positions=None if groups is None else [g.tolist() for g in groups],
-        lr=cfg.lr, clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
+        clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
 
 
 def _optimizer(cfg: TrainConfig) -> AdamW:
-    return AdamW(lr=cfg.lr, weight_decay=cfg.weight_decay)
+    """AdamW with the run's warmup + cosine schedule; its step count drives the schedule."""
+    return AdamW(lr=cfg.lr, weight_decay=cfg.weight_decay,
+                 schedule=WarmupCosine(cfg.warmup, cfg.steps))
 
 
 def curriculum_low(cfg: TrainConfig, step: int) -> int:
@@ -197,7 +199,6 @@ class Trainer:
         cfg = TrainConfig.from_json({**meta["train"]["config"], **(overrides or {})})
         model.optimizer = make_optimizer(_optimizer(cfg), model.params())
         model.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
-        model.steps = int(meta["train"]["state"]["step"])
         trainer = cls(cfg, model=model, **kw)
         trainer.state = TrainState(**meta["train"]["state"])
         if cfg.out != meta["train"]["config"]["out"]:       # a new output keeps its own best
@@ -313,16 +314,16 @@ class Trainer:
     def _step(self) -> float:
         """One optimizer step; on a non-finite loss, rolls back and halves the LR once.
 
-        The rollback restores the weights and optimizer state of the last checkpoint;
-        the step count and the batch stream go on, so the batches that led to the
-        blow-up are not replayed.
+        The rollback restores the weights and optimizer state of the last checkpoint
+        (the optimizer's step count, which drives the LR schedule, included); the
+        trainer's step count and the batch stream go on, so the batches that led to
+        the blow-up are not replayed.
         """
         cfg = self.cfg
         tokens, targets, mask, state = self._batch()
         passes, grad_passes = self._passes()
-        lr = warmup_cosine(self.state.step, cfg.lr, cfg.warmup, cfg.steps) * self.state.lr_scale
-        loss = self.model.train(tokens, targets, lr=lr, mask=mask, passes=passes,
-                                grad_passes=grad_passes, state=state)
+        loss = self.model.train(tokens, targets, lr=cfg.lr * self.state.lr_scale, mask=mask,
+                                passes=passes, grad_passes=grad_passes, state=state)
         if math.isfinite(loss):
             reached = self.model.last_state
             if cfg.carry > 1:

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from corrupt import CORRUPTIONS
+
 from sudoku_tf.board import parse_board, read_boards
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import NetworkN, save
@@ -141,6 +143,16 @@ def test_solve_refuses_missing_and_corrupt_model_files(model, tmp_path):
         assert result.exit_code == 2, path
         assert len(result.stderr.splitlines()) == 1 and f"{path}: " in result.stderr
         assert reason in result.stderr
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_solve_refuses_a_damaged_model_file_in_one_line(model, corrupt, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(Path(model).read_bytes())
+    corrupt(bad)
+    result = run("solve", "--model", bad, DATA / "example.txt")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(f"Error: {bad}: ")
 
 
 def test_default_model_path_is_models_default(tmp_path, monkeypatch):

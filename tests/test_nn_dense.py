@@ -9,7 +9,9 @@ import pytest
 
 from gradcheck import assert_backward_accumulates, assert_close, check_layer, check_loss
 from sudoku_tf.nn import Adam, Layer, Momentum, Network, NetworkN, Neuron, NeuronN, mse_delta
-from sudoku_tf.nn.svg import NEGATIVE, POSITIVE
+from sudoku_tf.nn.svg import MAX_RADIUS, MIN_RADIUS, NEGATIVE, POSITIVE
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
 XOR_Y = np.array([0, 1, 1, 0], np.float32)
@@ -47,14 +49,43 @@ def test_network_grad_matches_finite_differences():
     assert_close(check_layer(net, _off_kink((6, 3))))
 
 
-@pytest.mark.parametrize("sizes, activations, targets", [
-    ([3, 5, 2], ["tanh", "sigmoid"], np.random.default_rng(1).random((6, 2))),
-    ([3, 5, 4], ["relu", "softmax"], np.array([0, 3, 1, 2, 2, 0])),
-], ids=["mse", "softmax-cross-entropy"])
-def test_network_loss_grad_matches_finite_differences(sizes, activations, targets):
-    net = NetworkN(sizes, activations=activations, seed=0)
+@pytest.mark.parametrize("sizes, activations, targets, loss", [
+    ([3, 5, 2], ["tanh", "sigmoid"], np.random.default_rng(1).random((6, 2)), None),
+    ([3, 5, 4], ["relu", "softmax"], np.array([0, 3, 1, 2, 2, 0]), None),
+    ([3, 5, 2], ["tanh", "sigmoid"], np.random.default_rng(1).random((6, 2)), "binary_cross_entropy"),
+    ([3, 5, 2], ["gelu", "sigmoid"], np.array([[0, 1], [1, 1], [0, 0], [1, 0], [1, 1], [0, 1]]),
+     "binary_cross_entropy"),
+], ids=["mse", "softmax-cross-entropy", "sigmoid-binary-cross-entropy", "binary-labels"])
+def test_network_loss_grad_matches_finite_differences(sizes, activations, targets, loss):
+    net = NetworkN(sizes, activations=activations, seed=0, loss=loss)
     x = _off_kink((6, 3))
     assert_close(check_loss(net, lambda: net.backprop(x, targets), lambda: net.loss(x, targets)))
+
+
+def test_default_losses_follow_the_output_and_a_mismatched_loss_is_refused():
+    assert NetworkN([2, 3]).loss_name == "mse"
+    assert NetworkN([2, 3], activations="softmax").loss_name == "cross_entropy"
+    assert NetworkN([2, 3], loss="binary_cross_entropy").loss_name == "binary_cross_entropy"
+    assert NetworkN([2, 3], activations="softmax", loss="mse").loss_name == "mse"
+    with pytest.raises(ValueError, match="needs a sigmoid output layer, not tanh"):
+        NetworkN([2, 3], activations="tanh", loss="binary_cross_entropy")
+    with pytest.raises(ValueError, match="needs a softmax output layer"):
+        NetworkN([2, 3], loss="cross_entropy")
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        NeuronN(2, loss="hinge")
+
+
+def test_binary_cross_entropy_keeps_learning_where_a_saturated_sigmoid_stalls_mse():
+    # a neuron confidently wrong: z = -8 where the target is 1
+    grads = {}
+    for loss in ("mse", "binary_cross_entropy"):
+        neuron = NeuronN(1, loss=loss, seed=0)
+        neuron.layers[0].W.value[:] = 8.0
+        neuron.zero_grad()
+        neuron.backprop(np.array([[-1.0]]), np.array([1.0]))
+        grads[loss] = abs(float(neuron.layers[0].W.grad[0, 0]))
+    assert grads["binary_cross_entropy"] == pytest.approx(1 / (1 + np.exp(-8)), rel=1e-4)
+    assert grads["mse"] < 1e-3 < grads["binary_cross_entropy"]
 
 
 def test_two_backward_calls_double_the_gradient_and_zero_grad_clears_it():
@@ -230,6 +261,27 @@ def test_a_nan_loss_stops_training_with_a_message():
     assert len(history) < 50
 
 
+@pytest.mark.parametrize("optimizer", [None, "adam"])
+def test_a_nan_loss_restores_the_weights_of_the_last_finite_epoch(optimizer):
+    x, y = _regression_data()
+    nets = [NetworkN([2, 8, 1], activations=["relu", "linear"], optimizer=optimizer, seed=0)
+            for _ in range(2)]
+    run = dict(batch_size=None, lr=1e3 if optimizer is None else 1e10, shuffle=False)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        history = nets[0].fit(x * 1e3, y, epochs=50, **run)
+    finite_epochs = len(history) - 1
+    assert history.stop_reason == "non_finite" and history.best_epoch == finite_epochs
+    if finite_epochs:
+        with np.errstate(all="ignore"):
+            nets[1].fit(x * 1e3, y, epochs=finite_epochs, **run)
+    for p, q in zip(nets[0].params(), nets[1].params()):
+        assert np.isfinite(p.value).all(), p.name
+        np.testing.assert_array_equal(p.value, q.value, err_msg=p.name)
+    restored, twin = (net.optimizer.state_arrays() for net in nets)   # Adam's moments too
+    for key in twin:
+        np.testing.assert_array_equal(restored[key], twin[key], err_msg=key)
+
+
 def test_fit_stops_at_the_error_threshold():
     net = NetworkN([2, 8, 1], optimizer=lambda: Adam(lr=0.05), seed=0)
     history = net.fit(XOR_X, XOR_Y, epochs=2000, batch_size=None, error_threshold=0.01)
@@ -294,6 +346,43 @@ def test_svg_draws_neurons_and_weights_by_sign_and_size():
         assert line.get("stroke") == (POSITIVE if w >= 0 else NEGATIVE)
     widths = [float(line.get("stroke-width")) for line in lines]
     assert np.argmax(widths) == np.argmax(np.abs(weights))
+
+
+def _circles(svg: str):
+    """(root, circles as (cx, cy, r, element)) of a drawing."""
+    root = ET.fromstring(svg)
+    return root, [(float(c.get("cx")), float(c.get("cy")), float(c.get("r")), c)
+                  for c in root.findall(f"{SVG}circle")]
+
+
+def test_svg_keeps_neurons_of_a_large_layer_readable_in_a_small_picture():
+    net = NetworkN([3, 40, 2], seed=0)
+    root, circles = _circles(net.to_svg(width=200, height=150))
+    width, height = float(root.get("width")), float(root.get("height"))
+    assert len(circles) == 45
+    radius = circles[0][2]
+    assert radius >= MIN_RADIUS and all(r == radius for _, _, r, _ in circles)
+    for cx, cy, r, _ in circles:                              # inside the picture
+        assert r <= cx <= width - r and r <= cy <= height - r
+    column = sorted(cy for cx, cy, _, _ in circles if cx == circles[3][0])
+    assert len(column) == 40 and min(np.diff(column)) >= 2 * radius   # no overlaps
+
+
+def test_svg_of_a_small_net_keeps_the_requested_size_and_the_largest_radius():
+    root, circles = _circles(NetworkN([2, 3, 1], seed=0).to_svg(width=300, height=200))
+    assert (root.get("width"), root.get("height")) == ("300", "200")
+    assert all(r == MAX_RADIUS for _, _, r, _ in circles)
+
+
+def test_svg_shows_each_bias_by_colour_size_and_title():
+    net = NetworkN([2, 3, 1], seed=0)
+    net.layers[0].b.value[:] = [0.5, -2.0, 0.0]
+    net.layers[1].b.value[:] = [1.0]
+    _, circles = _circles(net.to_svg())
+    neurons = [c for _, _, _, c in circles[2:]]               # after the two inputs
+    assert [c.find(f"{SVG}title").text for c in neurons] == ["bias 0.5", "bias -2", "bias 0", "bias 1"]
+    assert [c.get("fill") for c in neurons[:2]] == [POSITIVE, NEGATIVE]
+    assert [float(c.get("fill-opacity")) for c in neurons] == [0.25, 1.0, 0.0, 0.5]
 
 
 # the example scripts

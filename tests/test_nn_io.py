@@ -5,7 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from sudoku_tf.nn import Layer, ModelFileError, Network, NetworkN, Neuron, NeuronN, load, load_with_meta, save
+from corrupt import CORRUPTIONS
+from sudoku_tf.nn import (SGD, Adam, AdamW, Layer, ModelFileError, Momentum, Network, NetworkLSTM, NetworkN,
+                          NetworkTransformer, NetworkTransformerRL, Neuron, NeuronN, WarmupCosine, load,
+                          load_with_meta, save)
 from sudoku_tf.nn.io import CONFIG_KEY, FORMAT_VERSION, read_header, write_npz_atomic
 
 X = np.random.default_rng(0).uniform(-1, 1, (8, 3)).astype(np.float32)
@@ -14,6 +17,7 @@ Y = (X.sum(1) > 0).astype(np.float32)
 MODELS = {
     "NetworkN": lambda: NetworkN([3, 5, 4, 1], activations=["relu", "gelu", "sigmoid"], optimizer="adam", seed=1),
     "softmax NetworkN": lambda: NetworkN([3, 4, 2], activations=["tanh", "softmax"], seed=2),
+    "binary cross-entropy NeuronN": lambda: NeuronN(3, loss="binary_cross_entropy", seed=6),
     "Network": lambda: Network(3, 6, 1, activation="tanh", seed=3),
     "NeuronN": lambda: NeuronN(3, seed=4),
     "Layer": lambda: Layer(3, 2, "gelu", seed=5),
@@ -55,6 +59,43 @@ def test_training_continues_after_load(tmp_path):
 def test_a_loaded_model_keeps_its_optimizer_kind(tmp_path):
     save(NetworkN([2, 2], optimizer="momentum"), tmp_path / "m.npz")
     assert type(load(tmp_path / "m.npz").optimizer).__name__ == "Momentum"
+
+
+OPTIMIZED = {
+    "NetworkN": lambda: NetworkN([3, 4, 1], optimizer=lambda: Adam(lr=0.05)),
+    "Network": lambda: Network(3, 4, 1, optimizer=Momentum(lr=0.3, beta=0.7)),
+    "Neuron": lambda: Neuron(optimizer=SGD(lr=0.7)),
+    "NetworkLSTM": lambda: NetworkLSTM(2, 3, [1], optimizer=SGD(lr=0.2)),
+    "NetworkTransformerRL": lambda: NetworkTransformerRL(3, 2, d_model=4, n_heads=2, n_actions=2,
+                                                         optimizer=Adam(lr=0.02, beta1=0.8)),
+    "NetworkTransformer": lambda: NetworkTransformer(
+        4, vocab_size=3, d_model=4, n_heads=2, d_ff=5, n_blocks=1, n_classes=2,
+        optimizer=AdamW(lr=3e-4, weight_decay=0.05, schedule=WarmupCosine(10, 100))),
+}
+
+
+@pytest.mark.parametrize("make", OPTIMIZED.values(), ids=OPTIMIZED.keys())
+def test_a_loaded_model_keeps_its_optimizers_settings_and_schedule(make, tmp_path):
+    model = make()
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz").optimizer
+    assert type(loaded) is type(model.optimizer)
+    assert loaded.config() == model.optimizer.config() and loaded.lr == model.optimizer.lr
+    assert loaded.schedule == model.optimizer.schedule
+
+
+def test_an_old_transformer_file_with_lr_and_warmup_loads_and_predicts_the_same(tmp_path):
+    path = tmp_path / "old.npz"
+    model = NetworkTransformer(4, vocab_size=3, d_model=4, n_heads=2, d_ff=5, n_blocks=1,
+                               n_classes=2, seed=3)
+    save(model, path)
+    args = {k: v for k, v in model.config().items() if k != "optimizer"}
+    _rewrite_header(path, args={**args, "lr": 0.002, "warmup": 4})   # the earlier format
+    loaded = load(path)
+    tokens = np.array([[0, 1, 2, 1], [2, 2, 0, 1]])
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+    assert type(loaded.optimizer) is Adam and loaded.optimizer.lr == 0.002
+    assert loaded.optimizer.current_lr() == pytest.approx(0.0005)     # warmup step 1 of 4
 
 
 def _rewrite_header(path, **changes):
@@ -104,3 +145,29 @@ def test_a_file_that_is_not_a_model_is_refused(write, tmp_path):
 def test_a_missing_file_is_refused(tmp_path):
     with pytest.raises(ModelFileError, match="no such model file"):
         load(tmp_path / "missing.npz")
+
+
+def test_numpy_integers_and_position_arrays_in_a_config_save_as_plain_json(tmp_path):
+    model = NetworkTransformer(np.int64(4), vocab_size=np.int32(3), d_model=np.int64(4), n_heads=2,
+                               d_ff=np.int64(5), n_blocks=1, n_classes=np.int64(2), clip=np.float32(0.5),
+                               positions=np.array([[0, 0, 1, 1], [0, 1, 0, 1]]), seed=0)
+    save(model, tmp_path / "t.npz")
+    loaded = load(tmp_path / "t.npz")
+    assert loaded.config() == model.config()
+    assert loaded.config()["positions"] == [[0, 0, 1, 1], [0, 1, 0, 1]]
+    tokens = np.array([[0, 1, 2, 1]])
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+
+
+@pytest.mark.parametrize("corrupt", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+@pytest.mark.parametrize("make", [MODELS["NetworkN"], OPTIMIZED["NetworkTransformer"]],
+                         ids=["NetworkN", "NetworkTransformer"])
+def test_a_damaged_model_file_raises_model_file_error_in_one_line(make, corrupt, tmp_path):
+    path = tmp_path / "bad.npz"
+    save(make(), path)
+    corrupt(path)
+    with pytest.raises(ModelFileError) as err:
+        load(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and "\n" not in message
+    assert "pickled" not in message

@@ -5,7 +5,8 @@ import pytest
 
 from gradcheck import TOLERANCE, check_function
 from sudoku_tf.nn.activations import softmax
-from sudoku_tf.nn.losses import cross_entropy, cross_entropy_delta, mse, mse_delta
+from sudoku_tf.nn import (binary_cross_entropy, binary_cross_entropy_delta, cross_entropy,
+                          cross_entropy_delta, mse, mse_delta)
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.standard_normal((2, 5, 3))                 # (B, T, C)
@@ -33,6 +34,27 @@ def test_cross_entropy_delta_matches_finite_differences(targets, mask):
     err = check_function(lambda z: cross_entropy(z, targets, mask),
                          lambda z, g: g * cross_entropy_delta(z, targets, mask), LOGITS)
     assert err < TOLERANCE
+
+
+@pytest.mark.parametrize("targets", [(RNG.random(LOGITS.shape) < 0.5).astype(float), RNG.random(LOGITS.shape)],
+                         ids=["labels", "soft"])
+@pytest.mark.parametrize("mask", [None, MASK, MASK[..., None] * np.ones(3)],
+                         ids=["no mask", "row mask", "entry mask"])
+def test_binary_cross_entropy_delta_matches_finite_differences(targets, mask):
+    err = check_function(lambda z: binary_cross_entropy(z, targets, mask),
+                         lambda z, g: g * binary_cross_entropy_delta(z, targets, mask), LOGITS)
+    assert err < TOLERANCE
+
+
+def test_binary_cross_entropy_value_delta_and_no_overflow_at_large_logits():
+    z, y = np.array([0.0, 2.0, -1.0]), np.array([1.0, 0.0, 1.0])
+    p = 1 / (1 + np.exp(-z))
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()
+    assert binary_cross_entropy(z, y) == pytest.approx(expected)
+    np.testing.assert_allclose(binary_cross_entropy_delta(z, y), (p - y) / 3)
+    big = np.array([-800.0, 800.0], np.float32)
+    assert binary_cross_entropy(big, np.array([1.0, 0.0])) == pytest.approx(800.0)
+    np.testing.assert_allclose(binary_cross_entropy_delta(big, np.array([1.0, 0.0])), [-0.5, 0.5])
 
 
 def test_cross_entropy_value_and_fused_delta_for_one_sample():
@@ -68,6 +90,7 @@ def test_deltas_keep_float32():
     logits = LOGITS.astype(np.float32)
     assert cross_entropy_delta(logits, CLASSES, MASK).dtype == np.float32
     assert mse_delta(logits, np.zeros(logits.shape)).dtype == np.float32
+    assert binary_cross_entropy_delta(logits, np.zeros(logits.shape)).dtype == np.float32
 
 
 @pytest.mark.parametrize("call, message", [
@@ -77,6 +100,8 @@ def test_deltas_keep_float32():
     (lambda: cross_entropy(LOGITS, CLASSES[0]), "class targets need shape"),
     (lambda: cross_entropy(LOGITS, np.zeros((2, 5, 4))), "probabilities of shape"),
     (lambda: cross_entropy(LOGITS, CLASSES, mask=np.ones(2)), "mask shape"),
+    (lambda: binary_cross_entropy(LOGITS, np.full(LOGITS.shape, 2.0)), r"\[0, 1\]"),
+    (lambda: binary_cross_entropy(LOGITS, np.zeros(3)), "target shape"),
 ])
 def test_bad_arguments_name_the_problem(call, message):
     with pytest.raises(ValueError, match=message):

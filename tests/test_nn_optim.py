@@ -1,11 +1,14 @@
 """Optimizers, gradient clipping and the warmup + cosine learning-rate schedule."""
 
+import json
 import math
 
 import numpy as np
 import pytest
 
-from sudoku_tf.nn import SGD, Adam, AdamW, Momentum, Param, clip_grad_norm, make_optimizer, warmup_cosine
+from sudoku_tf.nn import (SGD, Adam, AdamW, Momentum, NetworkLSTM, NetworkTransformer,
+                          NetworkTransformerRL, Param, WarmupCosine, clip_grad_norm, make_optimizer,
+                          warmup_cosine)
 
 CENTRE = np.array([[1.0, -2.0], [0.5, 3.0]], np.float32)
 CURVATURE = np.array([[1.0, 4.0], [2.0, 0.5]], np.float32)
@@ -113,3 +116,96 @@ def test_warmup_cosine_warms_up_linearly_then_decays_to_the_floor():
     assert lrs[60] == pytest.approx(0.55)             # half way down the cosine
     assert all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
     assert lrs[110] == pytest.approx(0.1) and lrs[120] == pytest.approx(0.1)
+
+
+def test_a_schedule_shapes_every_step_from_the_optimizers_own_count():
+    p = Param("w", np.zeros(1))
+    opt = SGD(lr=1.0, schedule=WarmupCosine(warmup=2, total=6)).bind([p])
+    moves = []
+    for t in range(8):
+        p.grad[:] = 1.0
+        before = p.value.copy()
+        opt.step(lr=2.0 if t == 3 else None)       # a per-call lr replaces the base only
+        moves.append(float(before[0] - p.value[0]))
+    expected = [warmup_cosine(t, 2.0 if t == 3 else 1.0, 2, 6) for t in range(8)]
+    np.testing.assert_allclose(moves, expected)
+    assert opt.t == 8
+
+
+@pytest.mark.parametrize("opt", [SGD(lr=0.3), Momentum(lr=0.2, beta=0.5),
+                                 Adam(lr=0.01, beta2=0.99, schedule=WarmupCosine(5, 50)),
+                                 AdamW(lr=0.02, weight_decay=0.1)], ids=lambda o: type(o).__name__)
+def test_an_optimizer_config_rebuilds_the_same_kind_and_settings(opt):
+    config = json.loads(json.dumps(opt.config()))
+    rebuilt = make_optimizer(config, _quadratic_params())
+    assert type(rebuilt) is type(opt) and rebuilt.config() == opt.config()
+    assert rebuilt.schedule == opt.schedule
+
+
+def test_a_custom_schedule_is_used_but_not_saved():
+    opt = SGD(lr=1.0, schedule=lambda step, lr: lr / (step + 1))
+    assert opt.current_lr() == 1.0
+    with pytest.warns(RuntimeWarning, match="not saved"):
+        assert opt.config()["schedule"] is None
+
+
+def _transformer(**kw):
+    return NetworkTransformer(seq_len=4, vocab_size=3, d_model=4, n_heads=2, d_ff=5, n_blocks=1,
+                              n_classes=2, seed=0, **kw)
+
+
+def _train_transformer(model, lr=None):
+    return model.train([[0, 1, 2, 1]], [[0, 1, 1, 0]], lr=lr)
+
+
+def _rl(**kw):
+    return NetworkTransformerRL(seq_len=3, input_dim=2, d_model=4, n_heads=2, d_ff=5, n_blocks=1,
+                                n_actions=2, seed=0, **kw)
+
+
+def _train_rl(model, lr=None):
+    return model.train(np.ones((3, 2)), [1.0, -1.0], lr=lr)
+
+
+def _lstm(**kw):
+    return NetworkLSTM(2, 3, [1], seed=0, **kw)
+
+
+def _train_lstm(model, lr=None):
+    model.reset_state()
+    model.predict([0.5, -0.5])
+    model.predict([1.0, 0.0])
+    return model.train([0.2, 0.9], lr=lr)
+
+
+SEQUENCE_MODELS = {"transformer": (_transformer, _train_transformer), "rl": (_rl, _train_rl),
+                   "lstm": (_lstm, _train_lstm)}
+
+
+@pytest.mark.parametrize("make, train", SEQUENCE_MODELS.values(), ids=SEQUENCE_MODELS.keys())
+def test_models_step_with_their_optimizers_own_learning_rate(make, train):
+    given = make(optimizer=SGD(lr=0.5), clip=0)
+    per_call = make(optimizer=SGD(lr=0.1), clip=0)
+    start = [p.value.copy() for p in given.params()]
+    train(given)
+    train(per_call, lr=0.5)
+    assert any(not np.array_equal(p.value, s) for p, s in zip(given.params(), start))
+    for p, q in zip(given.params(), per_call.params()):
+        np.testing.assert_allclose(p.value, q.value, rtol=1e-6, err_msg=p.name)
+
+
+@pytest.mark.parametrize("make", [_transformer, _rl, _lstm], ids=SEQUENCE_MODELS.keys())
+def test_lr_beside_an_optimizer_is_refused(make):
+    with pytest.raises(ValueError, match="set them on it"):
+        make(lr=0.1, optimizer=SGD(lr=0.5))
+
+
+def test_a_transformers_warmup_is_its_optimizers_schedule_and_count():
+    model = _transformer(lr=0.01, warmup=4)
+    assert model.optimizer.schedule == WarmupCosine(warmup=4)
+    lrs = []
+    for _ in range(5):
+        lrs.append(model.optimizer.current_lr())
+        _train_transformer(model)
+    np.testing.assert_allclose(lrs, [0.0025, 0.005, 0.0075, 0.01, 0.01])
+    assert model.optimizer.t == 5 and not hasattr(model, "steps")

@@ -32,6 +32,7 @@ def test_nn_modules_never_import_the_application():
 
 
 PUBLIC_NAMES = """sigmoid relu tanh linear softmax gelu mse cross_entropy mse_delta cross_entropy_delta
+binary_cross_entropy binary_cross_entropy_delta WarmupCosine
 SGD Momentum Adam AdamW clip_grad_norm warmup_cosine Neuron NeuronN Layer Network NetworkN
 LSTMLayer NetworkLSTM LayerNorm WeightMatrix EmbeddingMatrix AttentionHead MultiHeadAttention
 TransformerBlock NetworkTransformer NetworkTransformerRL save load""".split()

@@ -47,6 +47,15 @@ def test_transformer_block_grad_matches_finite_differences(norm):
     assert_close(check_layer(block, _x(6)))
 
 
+@pytest.mark.parametrize("layer", [MultiHeadAttention(D, H), AttentionHead(D, 4)],
+                         ids=["multi-head", "single head"])
+@pytest.mark.parametrize("shape", [(T, D), (B, T, D + 1)], ids=["2-D", "wrong width"])
+def test_attention_names_the_expected_input_shape(layer, shape):
+    with pytest.raises(ValueError, match=rf"expects inputs \(B, T, {D}\)") as err:
+        layer.forward(np.zeros(shape))
+    assert f"got shape {shape}" in str(err.value)
+
+
 def _tiny_model(**kw):
     args = dict(seq_len=T, vocab_size=4, d_model=D, n_heads=H, d_ff=7, n_blocks=2,
                 n_classes=3, seed=7)

@@ -10,14 +10,16 @@ Dimension letters used in shape comments throughout:
 """
 
 from .io import ModelFileError, load, load_checkpoint, load_with_meta, save
-from .optim import SGD, Adam, AdamW, Momentum, Optimizer, clip_grad_norm, make_optimizer, warmup_cosine
+from .optim import (SGD, Adam, AdamW, Momentum, Optimizer, WarmupCosine, clip_grad_norm, make_optimizer,
+                    warmup_cosine)
 from .params import Module, Param
 from .parallel import get_threads, set_threads
 # the dense family
 from .activations import Activation, gelu, get_activation, linear, log_softmax, relu, sigmoid, softmax, tanh
 from .dense import Layer, Network, NetworkN, Neuron, NeuronN
 from .fit import History
-from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
+from .losses import (binary_cross_entropy, binary_cross_entropy_delta, cross_entropy, cross_entropy_delta,
+                     mse, mse_delta)
 # the sequence family
 from .lstm import LSTMLayer, NetworkLSTM
 from .network_transformer_rl import NetworkTransformerRL

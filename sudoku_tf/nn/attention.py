@@ -98,6 +98,10 @@ class SelfAttention(Module):
 
     def _heads(self, x: np.ndarray) -> np.ndarray:
         """x (B, T, D) -> every head's output side by side, (B, T, H, Dh)."""
+        D = self.qkv.W.value.shape[0]
+        if np.ndim(x) != 3 or x.shape[-1] != D:
+            raise ValueError(f"{type(self).__name__} expects inputs (B, T, {D}), a batch of "
+                             f"sequences, got shape {np.shape(x)}")
         B, T, _ = x.shape
         H, Dh = self.n_heads, self.d_head
         q, k, v = self.qkv.forward(x).reshape(B, T, 3, H, Dh).transpose(2, 0, 3, 1, 4)  # (B, H, T, Dh)
@@ -135,8 +139,9 @@ class MultiHeadAttention(SelfAttention):
         self.out = WeightMatrix(d_model, d_model, seed=rng)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        B, T, D = x.shape
-        return self.out.forward(self._heads(x).reshape(B, T, D))
+        ctx = self._heads(x)                                       # (B, T, H, Dh)
+        B, T, H, Dh = ctx.shape
+        return self.out.forward(ctx.reshape(B, T, H * Dh))
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         B, T, _ = dy.shape

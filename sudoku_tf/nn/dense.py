@@ -12,14 +12,18 @@ from typing import Sequence
 
 import numpy as np
 
-from .activations import Activation, get_activation, softmax
+from .activations import Activation, get_activation, sigmoid, softmax
 from .fit import History, fit
-from .losses import cross_entropy, cross_entropy_delta, mse, mse_delta
-from .optim import SGD, Adam, AdamW, Momentum, OptimizerSpec, make_optimizer
+from .losses import (binary_cross_entropy, binary_cross_entropy_delta, cross_entropy,
+                     cross_entropy_delta, mse, mse_delta)
+from .optim import SGD, OptimizerSpec, make_optimizer
 from .params import Module, Param, as_generator
 from .svg import network_svg
 
-_NAMED_OPTIMIZERS = (SGD, Momentum, Adam, AdamW)   # the ones a config can name
+# loss name -> (loss, delta, the output activation it is fused with; None: any output)
+LOSSES = {"mse": (mse, mse_delta, None),
+          "cross_entropy": (cross_entropy, cross_entropy_delta, softmax),
+          "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_delta, sigmoid)}
 
 
 class Layer(Module):
@@ -74,16 +78,20 @@ class NetworkN(Module):
     """A deep MLP from a list of sizes: predict, train, train_with_deltas, fit.
 
     activations: one name for every layer, or one per layer; by default tanh in the
-    hidden layers and sigmoid at the output. A softmax output trains with cross-entropy
-    (targets: class indices or one-hot), any other output with mean squared error.
+    hidden layers and sigmoid at the output.
+    loss: "mse" (any output), "cross_entropy" (softmax output; targets class indices or
+    one-hot) or "binary_cross_entropy" (sigmoid output; targets in [0, 1]). The last two
+    are fused with their activation, so the output delta is p - y and never saturates.
+    None picks cross_entropy for a softmax output and mse for any other.
     optimizer: an Optimizer, a factory, a name ("sgd", "momentum", "adam", "adamw") or
     None for SGD.
     """
 
     def __init__(self, sizes: Sequence[int], activations: str | Sequence[str] | None = None,
-                 optimizer: OptimizerSpec = None, seed=None):
+                 optimizer: OptimizerSpec = None, seed=None, loss: str | None = None):
         sizes = _check_sizes(sizes)
         acts = _layer_activations(activations, len(sizes) - 1)
+        self._loss = _check_loss(loss, acts[-1])
         self._rng = as_generator(seed)
         self._seed = seed if isinstance(seed, int) else None
         self.layers = [Layer(n_in, n_out, act, seed=self._rng)
@@ -96,7 +104,7 @@ class NetworkN(Module):
 
     @property
     def loss_name(self) -> str:
-        return "cross_entropy" if self.layers[-1].activation is softmax else "mse"
+        return self._loss
 
     def config(self) -> dict:
         return {"sizes": self.sizes,
@@ -104,10 +112,8 @@ class NetworkN(Module):
                 **self._training_config()}
 
     def _training_config(self) -> dict:
-        """The optimizer (by name, if it has one) and the int seed, for every config."""
-        opt = type(self.optimizer)
-        return {"optimizer": opt.__name__.lower() if opt in _NAMED_OPTIMIZERS else None,
-                "seed": self._seed}
+        """The loss, the optimizer's kind and settings and the int seed, for every config."""
+        return {"loss": self._loss, "optimizer": self.optimizer.config(), "seed": self._seed}
 
     def forward(self, x) -> np.ndarray:
         """(..., n_in) -> (..., n_out), caching every layer for backward."""
@@ -127,47 +133,42 @@ class NetworkN(Module):
 
     def loss(self, x, y) -> float:
         """The training loss on (x, y) without updating anything."""
+        loss, _, fused = LOSSES[self._loss]
         out = self.forward(x)
-        if self.loss_name == "cross_entropy":
-            return cross_entropy(self.layers[-1].pre_activation, y)
-        return mse(out, self._as_target(y, out))
+        return loss(self.layers[-1].pre_activation if fused else out, self._as_target(y, out))
 
     def train(self, x, y, lr: float | None = None) -> float:
         """One optimizer step on (x, y); returns the loss before the step.
 
-        lr overrides the optimizer's learning rate for this step.
+        lr, if given, replaces the optimizer's base rate for this step.
         """
-        self.optimizer.zero_grad()
-        loss = self.backprop(x, y)
-        self.optimizer.step(lr)
-        return loss
+        return self.optimizer.train_step(lambda: self.backprop(x, y), lr)
 
     def backprop(self, x, y) -> float:
         """Forward, loss and backward: adds the loss gradient into every .grad; returns the loss."""
+        loss, delta, fused = LOSSES[self._loss]
         out = self.forward(x)
-        last = self.layers[-1]
-        if self.loss_name == "cross_entropy":
-            # softmax + cross-entropy fused: the delta at the logits is probs - onehot
-            logits = last.pre_activation
-            loss = cross_entropy(logits, y)
-            dx = last.backward_pre(cross_entropy_delta(logits, y))
+        last, y = self.layers[-1], self._as_target(y, out)
+        if fused:           # loss fused with the output activation: the delta is at the logits
+            value = loss(last.pre_activation, y)
+            dx = last.backward_pre(delta(last.pre_activation, y))
         else:
-            y = self._as_target(y, out)
-            loss = mse(out, y)
-            dx = last.backward(mse_delta(out, y))
+            value = loss(out, y)
+            dx = last.backward(delta(out, y))
         for layer in reversed(self.layers[:-1]):
             dx = layer.backward(dx)
-        return loss
+        return value
 
     def train_with_deltas(self, x, deltas, lr: float | None = None) -> None:
         """One optimizer step from caller-supplied dL/d(output) (e.g. a policy gradient)."""
-        self.optimizer.zero_grad()
-        out = self.forward(x)
-        deltas = np.asarray(deltas, dtype=out.dtype)
-        if deltas.shape != out.shape:
-            raise ValueError(f"deltas shape {deltas.shape} does not match output shape {out.shape}")
-        self.backward(deltas)
-        self.optimizer.step(lr)
+        def backward_deltas():
+            out = self.forward(x)
+            d = np.asarray(deltas, dtype=out.dtype)
+            if d.shape != out.shape:
+                raise ValueError(f"deltas shape {d.shape} does not match output shape {out.shape}")
+            self.backward(d)
+
+        self.optimizer.train_step(backward_deltas, lr)
 
     def fit(self, X, Y, epochs: int = 100, batch_size: int | None = 32, **options) -> History:
         """Mini-batch training for some epochs; see `sudoku_tf.nn.fit.fit` for the options."""
@@ -187,13 +188,19 @@ class NetworkN(Module):
         return "\n".join(lines)
 
     def to_svg(self, width: int = 640, height: int = 400) -> str:
-        """An SVG drawing: neurons as circles, weights as lines (colour = sign, width = size)."""
+        """An SVG drawing: neurons as circles filled by their bias, weights as lines
+        (colour = sign, width or opacity = size); a large layer makes the picture grow."""
         return network_svg([layer.W.value for layer in self.layers],
+                           [layer.b.value for layer in self.layers],
                            [layer.activation.name for layer in self.layers], width, height)
 
     def _as_target(self, y, out: np.ndarray) -> np.ndarray:
-        """Targets as an array like out; one value per sample is accepted for one output."""
-        y = np.asarray(y, dtype=out.dtype)
+        """Targets as an array like out (class indices stay as they are for cross_entropy);
+        one value per sample is accepted for one output."""
+        y = np.asarray(y)
+        if self._loss == "cross_entropy" and np.issubdtype(y.dtype, np.integer):
+            return y
+        y = y.astype(out.dtype)
         if out.shape[-1] == 1 and y.shape == out.shape[:-1]:
             y = y[..., None]
         return y
@@ -203,8 +210,8 @@ class Network(NetworkN):
     """The classic two-layer MLP: n_in -> n_hidden -> n_out, sigmoid throughout."""
 
     def __init__(self, n_in: int, n_hidden: int, n_out: int, activation: str = "sigmoid",
-                 optimizer: OptimizerSpec = None, seed=None):
-        super().__init__([n_in, n_hidden, n_out], activation, optimizer, seed)
+                 optimizer: OptimizerSpec = None, seed=None, loss: str | None = None):
+        super().__init__([n_in, n_hidden, n_out], activation, optimizer, seed, loss)
 
     def config(self) -> dict:
         n_in, n_hidden, n_out = self.sizes
@@ -216,8 +223,8 @@ class NeuronN(NetworkN):
     """One neuron with n inputs and Xavier init: predict(x) (..., n) -> (...)."""
 
     def __init__(self, n: int, activation: str = "sigmoid", optimizer: OptimizerSpec = None,
-                 seed=None):
-        super().__init__([n, 1], activation, optimizer, seed)
+                 seed=None, loss: str | None = None):
+        super().__init__([n, 1], activation, optimizer, seed, loss)
 
     def config(self) -> dict:
         return {"n": self.sizes[0], "activation": self.layers[0].activation.name,
@@ -230,8 +237,9 @@ class NeuronN(NetworkN):
 class Neuron(NeuronN):
     """One input, one weight, one bias: predict(x) and train(x, target, lr) on scalars or (B,)."""
 
-    def __init__(self, activation: str = "sigmoid", optimizer: OptimizerSpec = None, seed=None):
-        super().__init__(1, activation, optimizer, seed)
+    def __init__(self, activation: str = "sigmoid", optimizer: OptimizerSpec = None, seed=None,
+                 loss: str | None = None):
+        super().__init__(1, activation, optimizer, seed, loss)
 
     def config(self) -> dict:
         return {"activation": self.layers[0].activation.name, **self._training_config()}
@@ -249,6 +257,19 @@ def _check_sizes(sizes: Sequence[int]) -> list[int]:
     if bad:
         raise ValueError(f"sizes must be positive integers, got {sizes}")
     return [int(s) for s in sizes]
+
+
+def _check_loss(loss: str | None, output: Activation) -> str:
+    """The loss name, defaulting by the output activation; refuses an unknown name or a
+    fused loss on the wrong output."""
+    if loss is None:
+        return "cross_entropy" if output is softmax else "mse"
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose from {', '.join(LOSSES)}")
+    fused = LOSSES[loss][2]
+    if fused is not None and output is not fused:
+        raise ValueError(f"loss {loss} needs a {fused.name} output layer, not {output.name}")
+    return loss
 
 
 def _layer_activations(spec, n_layers: int) -> list[Activation]:

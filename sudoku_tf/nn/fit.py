@@ -1,6 +1,7 @@
 """The mini-batch training loop shared by the dense models, and its per-epoch History.
 
-`fit` only needs a model with `train(x, y, lr) -> loss`, `loss(x, y)` and `params()`;
+`fit` only needs a model with `train(x, y, lr) -> loss`, `loss(x, y)` and `params()`
+(and restores an `optimizer`'s state with the weights, if the model has one);
 it knows nothing of layers.
 """
 
@@ -16,7 +17,7 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from .params import Param, as_generator
+from .params import as_generator
 
 NON_FINITE_HINT = ("usual causes: a learning rate too high, inputs not scaled "
                    "(to about [-1, 1], or zero mean and unit variance), "
@@ -32,7 +33,7 @@ class History:
     time: list[float] = field(default_factory=list)       # seconds since fit started
     # "epochs", "error_threshold", "timeout", "early_stopping", "callback" or "non_finite"
     stop_reason: str = "epochs"
-    best_epoch: int | None = None                         # whose weights were restored
+    best_epoch: int | None = None                         # whose weights were restored (0: the initial)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -57,7 +58,8 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
     with validation_data, else loss) has not improved for `patience` epochs (the best
     weights are then restored), when `callback(epoch, record)`, called every
     `callback_every` epochs, returns True, or when the loss becomes NaN or infinite
-    (with a warning naming the usual causes). batch_size=None trains on the full batch.
+    (with a warning naming the usual causes; the best weights, or else those after the
+    last finite epoch, are restored). batch_size=None trains on the full batch.
     verbose: 0 silent, 1 a progress bar on stderr, 2 one line per epoch on stderr.
     """
     X, Y = _check_data(X, Y, "X, Y")
@@ -70,7 +72,8 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     rng = as_generator(rng)
-    best = _BestWeights(model.params()) if patience is not None else None
+    best = _BestWeights(model) if patience is not None else None
+    finite = _Snapshot(model)                                     # weights after the last finite epoch
     history = History()
     bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, disable=verbose != 1)
     start = time.perf_counter()
@@ -87,10 +90,14 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
         if reason:
             history.stop_reason = reason
             break
+        finite.take(epoch)
     bar.close()
     if best is not None and best.epoch is not None:
         best.restore()
         history.best_epoch = best.epoch
+    elif history.stop_reason == "non_finite":
+        finite.restore()
+        history.best_epoch = finite.epoch
     if verbose and history.stop_reason != "epochs":
         print(f"stopped after epoch {len(history)}: {history.stop_reason}", file=sys.stderr)
     return history
@@ -141,25 +148,44 @@ def _report(record: dict, epochs: int, verbose: int, bar) -> None:
         print(f"epoch {record['epoch']}/{epochs}  {fields}  {record['time']:.2f}s", file=sys.stderr)
 
 
-class _BestWeights:
-    """The parameter values at the lowest monitored loss so far."""
+class _Snapshot:
+    """A copy of a model's weights and optimizer state, and the epoch it was taken after."""
 
-    def __init__(self, params: list[Param]):
-        self.params = params
+    def __init__(self, model):
+        self.params = model.params()
+        self.optimizer = getattr(model, "optimizer", None)
+        self.take(0)
+
+    def take(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.values = [p.value.copy() for p in self.params]
+        self.state = ({k: v.copy() for k, v in self.optimizer.state_arrays().items()}
+                      if self.optimizer is not None else None)
+
+    def restore(self) -> None:
+        for p, value in zip(self.params, self.values):
+            p.value[...] = value
+        if self.state is not None:
+            self.optimizer.load_state_arrays(self.state)
+
+
+class _BestWeights:
+    """The weights (and optimizer state) at the lowest monitored loss so far."""
+
+    def __init__(self, model):
         self.value = math.inf
         self.epoch: int | None = None
-        self.saved: list[np.ndarray] = []
+        self.snapshot = _Snapshot(model)
 
     def update(self, value: float, epoch: int) -> int:
         """Keeps a copy if value is the best so far; returns epochs since the best."""
         if value < self.value:
             self.value, self.epoch = value, epoch
-            self.saved = [p.value.copy() for p in self.params]
+            self.snapshot.take(epoch)
         return epoch - self.epoch
 
     def restore(self) -> None:
-        for p, value in zip(self.params, self.saved):
-            p.value[...] = value
+        self.snapshot.restore()
 
 
 def _pair(data) -> tuple:

@@ -1,7 +1,8 @@
 """Saving and loading models: one `.npz` of named arrays plus a versioned JSON config.
 
 Loading never unpickles, so a model file cannot run code; a file that is not a model,
-has an unknown format version, or whose arrays do not fit its config is refused.
+is damaged, has an unknown format version, or whose arrays do not fit its config is
+refused with a one-line `ModelFileError`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import contextlib
 import json
 import os
 import secrets
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +22,10 @@ from .params import Module
 
 FORMAT_VERSION = 1
 CONFIG_KEY = "__config__"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")   # an .npz is a zip archive (or an empty one)
+# what numpy and zipfile raise on a damaged archive or member
+READ_ERRORS = (OSError, ValueError, EOFError, KeyError, NotImplementedError, struct.error,
+               zipfile.BadZipFile, zlib.error)
 
 
 class ModelFileError(ValueError):
@@ -68,17 +75,27 @@ def read_header(path) -> tuple[dict, dict[str, np.ndarray]]:
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
+    with open(path, "rb") as f:
+        if f.read(4) not in ZIP_MAGIC:
+            raise ModelFileError(f"{path}: not a model file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise ModelFileError(f"{path}: not a model file ({e})") from None
+    except READ_ERRORS as e:
+        raise ModelFileError(f"{path}: not a model file, or a damaged one ({e})") from None
+    damaged = [k for k, v in arrays.items() if not isinstance(v, np.ndarray)]
+    if damaged:                                   # numpy hands back raw bytes for a non-.npy member
+        raise ModelFileError(f"{path}: damaged model file (entry {damaged[0]!r} is not an array)")
     if CONFIG_KEY not in arrays:
         raise ModelFileError(f"{path}: not a model file (no {CONFIG_KEY} entry)")
     try:
         header = json.loads(arrays.pop(CONFIG_KEY).tobytes().decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: corrupt model config ({e})") from None
+    if not isinstance(header, dict) or not all(
+            isinstance(header.get(k, {}), dict) for k in ("args", "meta")):
+        raise ModelFileError(f"{path}: corrupt model config (not a JSON object with "
+                             f"object-valued args and meta)")
     version = header.get("format_version")
     if version != FORMAT_VERSION:
         raise ModelFileError(f"{path}: model format version {version!r}; "
@@ -107,12 +124,14 @@ def load_checkpoint(path) -> tuple[Module, dict, dict[str, np.ndarray]]:
         raise ModelFileError(f"{path}: unknown model class {name!r}")
     try:
         model = classes[name](**header.get("args", {}))
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelFileError(f"{path}: config does not build a {name} ({e})") from None
     for pname, p in model.named_params():
         if pname not in arrays:
             raise ModelFileError(f"{path}: missing array {pname!r}")
         value = arrays[pname]
+        if value.dtype.kind not in "fiu":
+            raise ModelFileError(f"{path}: array {pname!r} holds {value.dtype}, not numbers")
         if value.shape != p.value.shape:
             raise ModelFileError(f"{path}: array {pname!r} has shape {value.shape}, "
                                  f"the config needs {p.value.shape}")

@@ -1,14 +1,15 @@
 """Losses and their output deltas (the gradient of the loss with respect to its input).
 
-`mse` takes predictions, `cross_entropy` takes logits (the softmax is fused in, so its
-delta is simply probs - onehot). Both average over the entries a mask keeps.
+`mse` takes predictions; `cross_entropy` and `binary_cross_entropy` take logits (the
+softmax or sigmoid is fused in, so their delta is simply p - y, which never saturates).
+All average over the entries a mask keeps.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .activations import log_softmax, softmax
+from .activations import log_softmax, sigmoid, softmax
 
 
 def mse(pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -16,14 +17,34 @@ def mse(pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) ->
 
     mask: the shape of pred, or its leading shape (one weight per row); None keeps all.
     """
-    diff, weight, count = _mse_terms(pred, target, mask)
+    pred, target, weight, count = _elementwise_terms(pred, target, mask, "mse")
+    diff = pred - target
     return float((weight * diff * diff).sum() / count)
 
 
 def mse_delta(pred: np.ndarray, target: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """d mse / d pred = 2 (pred - target) / count, zero where masked: the shape of pred."""
-    diff, weight, count = _mse_terms(pred, target, mask)
-    return (2 / count) * weight * diff
+    pred, target, weight, count = _elementwise_terms(pred, target, mask, "mse")
+    return (2 / count) * weight * (pred - target)
+
+
+def binary_cross_entropy(logits: np.ndarray, targets: np.ndarray,
+                         mask: np.ndarray | None = None) -> float:
+    """Mean of -[y log p + (1 - y) log(1 - p)], p = sigmoid(logits), over the kept entries.
+
+    targets: probabilities in [0, 1] (0 / 1 labels), the shape of logits; mask as for mse.
+    """
+    z, y, weight, count = _bce_terms(logits, targets, mask)
+    # -[y log p + (1 - y) log(1 - p)] = softplus(z) - y z, written to stay finite for any z
+    nll = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    return float((weight * nll).sum() / count)
+
+
+def binary_cross_entropy_delta(logits: np.ndarray, targets: np.ndarray,
+                               mask: np.ndarray | None = None) -> np.ndarray:
+    """d binary_cross_entropy / d logits = (sigmoid(logits) - targets) / count: the shape of logits."""
+    z, y, weight, count = _bce_terms(logits, targets, mask)
+    return (sigmoid(z) - y) * (weight / count)
 
 
 def cross_entropy(logits: np.ndarray, targets: np.ndarray,
@@ -45,17 +66,26 @@ def cross_entropy_delta(logits: np.ndarray, targets: np.ndarray,
     return (softmax(logits) - onehot) * (weight[..., None] / count)
 
 
-def _mse_terms(pred, target, mask):
-    """(pred - target, weights broadcast to pred, number of kept entries)."""
+def _elementwise_terms(pred, target, mask, loss: str):
+    """(float pred, target like it, weights broadcast to pred, number of kept entries)."""
     pred = _floats(pred)
     target = np.asarray(target, dtype=pred.dtype)
     if target.shape != pred.shape:
-        raise ValueError(f"mse: target shape {target.shape} does not match prediction shape {pred.shape}")
-    weight = _weights(mask, (pred.shape, pred.shape[:-1]), pred.dtype, "mse")
+        raise ValueError(f"{loss}: target shape {target.shape} does not match prediction shape {pred.shape}")
+    weight = _weights(mask, (pred.shape, pred.shape[:-1]), pred.dtype, loss)
     if weight.ndim < pred.ndim:
         weight = weight[..., None]                                # one weight per row
     count = max(float(weight.sum()) * (pred.size // weight.size), 1.0)   # weight broadcasts
-    return pred - target, weight, count
+    return pred, target, weight, count
+
+
+def _bce_terms(logits, targets, mask):
+    """`_elementwise_terms` for binary cross-entropy, whose targets must lie in [0, 1]."""
+    terms = _elementwise_terms(logits, targets, mask, "binary_cross_entropy")
+    y = terms[1]
+    if y.size and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"binary_cross_entropy: targets must lie in [0, 1], got {y.min()}..{y.max()}")
+    return terms
 
 
 def _ce_terms(logits, targets, mask):

@@ -11,7 +11,7 @@ from .activations import sigmoid, tanh
 from .dense import Layer
 from .matrices import WeightMatrix
 from .losses import mse, mse_delta
-from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
+from .optim import OptimizerSpec, model_optimizer
 from .params import Module, as_generator
 
 
@@ -116,13 +116,16 @@ class NetworkLSTM(Module):
     """
 
     def __init__(self, n_in: int, n_hidden: int, dense_sizes: Sequence[int] = (1,),
-                 dense_activation: str | Sequence[str] = "sigmoid", lr: float = 0.01,
+                 dense_activation: str | Sequence[str] = "sigmoid", lr: float | None = None,
                  clip: float = 5.0, weight_clip: float | None = None,
                  optimizer: OptimizerSpec = None, seed=None):
+        """lr (default 0.01) builds the default Adam; an optimizer given instead brings
+        its own rate and schedule."""
         dense_sizes = [int(n) for n in dense_sizes]
         if any(n <= 0 for n in [n_in, n_hidden, *dense_sizes]) or not dense_sizes:
             raise ValueError(f"n_in, n_hidden and dense_sizes must be positive, got "
                              f"{n_in}, {n_hidden}, {dense_sizes}")
+        n_in, n_hidden = int(n_in), int(n_hidden)
         acts = ([dense_activation] * len(dense_sizes) if isinstance(dense_activation, str)
                 else list(dense_activation))
         if len(acts) != len(dense_sizes):
@@ -134,13 +137,14 @@ class NetworkLSTM(Module):
         self.dense = [Layer(a, b, act, seed=rng) for a, b, act in zip(sizes[:-1], sizes[1:], acts)]
         self._args = dict(n_in=n_in, n_hidden=n_hidden, dense_sizes=dense_sizes,
                           dense_activation=[layer.activation.name for layer in self.dense],
-                          lr=lr, clip=clip, weight_clip=weight_clip)
-        self.lr, self.clip = lr, clip
-        self.optimizer = make_optimizer(optimizer, self.params())
+                          clip=float(clip or 0.0),
+                          weight_clip=None if weight_clip is None else float(weight_clip))
+        self.clip = self._args["clip"]
+        self.optimizer = model_optimizer(optimizer, self.params(), lr, 0.01)
         self._cache = None                                    # hidden states of the episode
 
     def config(self) -> dict:
-        return dict(self._args)
+        return {**self._args, "optimizer": self.optimizer.config()}
 
     def reset_state(self) -> None:
         """Starts a new episode: zero state, nothing recorded."""
@@ -176,13 +180,10 @@ class NetworkLSTM(Module):
         """One optimizer step from the recorded episode; returns the loss before it.
 
         targets_per_step: one entry per `predict` since the last reset or train, each
-        None (no target at that step), a scalar, (n_out,) or (B, n_out).
+        None (no target at that step), a scalar, (n_out,) or (B, n_out). lr, if given,
+        replaces the optimizer's base rate for this step.
         """
-        self.zero_grad()
-        loss = self.loss_and_grad(targets_per_step)
-        if self.clip:
-            clip_grad_norm(self.params(), self.clip)
-        self.optimizer.step(self.lr if lr is None else lr)
+        loss = self.optimizer.train_step(lambda: self.loss_and_grad(targets_per_step), lr, self.clip)
         self.lstm.gates.apply_clip()
         self.lstm.truncate()
         self._cache = None
@@ -195,11 +196,8 @@ class NetworkLSTM(Module):
         rows += [(f"dense.{i} ({act})", f"(B, {n})", layer.n_params())
                  for i, (layer, n, act) in enumerate(zip(self.dense, a["dense_sizes"],
                                                          a["dense_activation"]))]
-        lines = [f"NetworkLSTM  input (B, {a['n_in']}), BPTT over the recorded steps",
-                 f"{'part':<28}{'output':<18}{'params':>10}"]
-        lines += [f"{name:<28}{shape:<18}{n:>10,}" for name, shape, n in rows]
-        lines.append(f"{'total':<46}{self.n_params():>10,}")
-        return "\n".join(lines)
+        return self._summary_table(
+            f"NetworkLSTM  input (B, {a['n_in']}), BPTT over the recorded steps", rows)
 
     def _head(self, h: np.ndarray) -> np.ndarray:
         for layer in self.dense:

@@ -17,8 +17,8 @@ from .losses import cross_entropy, cross_entropy_delta
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .norm import LayerNorm
 from . import parallel
-from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
-from .params import Module, as_generator
+from .optim import OptimizerSpec, model_optimizer
+from .params import Module, as_generator, positive_ints
 from .recurrence import RecurrentPass, RecurrentState
 from .transformer import TransformerBlock, tied_copy
 
@@ -37,19 +37,17 @@ class NetworkTransformer(Module):
     def __init__(self, seq_len: int, vocab_size: int = 10, d_model: int = 64, n_heads: int = 4,
                  d_ff: int = 128, n_blocks: int = 4, n_classes: int = 9, norm: str = "pre",
                  positions: list[list[int]] | None = None, n_loops: int = 1,
-                 feedback: bool = False, lr: float = 1e-3, clip: float = 1.0, warmup: int = 0,
+                 feedback: bool = False, lr: float | None = None, clip: float = 1.0,
+                 warmup: int | None = None,
                  optimizer: OptimizerSpec = None, seed=None):
-        for name, value in [("seq_len", seq_len), ("vocab_size", vocab_size), ("d_model", d_model),
-                            ("n_heads", n_heads), ("n_blocks", n_blocks), ("n_classes", n_classes),
-                            ("n_loops", n_loops)]:
-            if not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        """lr (default 1e-3) and warmup (steps of linear warmup) build the default Adam;
+        an optimizer given instead brings its own rate and schedule."""
+        sizes = positive_ints(seq_len=seq_len, vocab_size=vocab_size, d_model=d_model,
+                              n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks,
+                              n_classes=n_classes, n_loops=n_loops)
         self._pos_ids = _position_ids(positions, seq_len)        # list of (T,) int arrays
-        self._args = dict(seq_len=seq_len, vocab_size=vocab_size, d_model=d_model,
-                          n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks, n_classes=n_classes,
-                          norm=norm, positions=positions, n_loops=n_loops, feedback=feedback,
-                          lr=lr, clip=clip,
-                          warmup=warmup)
+        self._args = dict(sizes, norm=norm, clip=float(clip or 0.0), feedback=bool(feedback),
+                          positions=None if positions is None else [p.tolist() for p in self._pos_ids])
         rng = as_generator(seed)
         self.token = EmbeddingMatrix(vocab_size, d_model, seed=rng)
         self.positions = [EmbeddingMatrix(int(ids.max()) + 1, d_model, seed=rng)
@@ -64,16 +62,15 @@ class NetworkTransformer(Module):
         self._graded = [RecurrentPass(self.blocks, self.ln_f, self.head, self.feedback)]
         self._free = tied_copy(self._graded[0])                    # for gradient-free passes
         self.last_state: RecurrentState | None = None
-        self.lr, self.clip, self.warmup = lr, clip, warmup
-        self.steps = 0
-        self.optimizer = make_optimizer(optimizer, self.params())
+        self.clip = self._args["clip"]
+        self.optimizer = model_optimizer(optimizer, self.params(), lr, 1e-3, warmup)
         self._replicas = parallel.Replicas(self)
         self._sharded = False                                     # did the last forward run in shards?
         self._single = False                                      # was it predict on one sequence?
         self._cache = None
 
     def config(self) -> dict:
-        return dict(self._args)
+        return {**self._args, "optimizer": self.optimizer.config()}
 
     # ---- forward and backward -------------------------------------------------------
 
@@ -218,21 +215,17 @@ class NetworkTransformer(Module):
               state: RecurrentState | None = None) -> float:
         """One optimizer step on a batch; returns the loss before the step.
 
+        lr, if given, replaces the optimizer's base rate for this step (its schedule,
+        if any, still applies).
+
         targets: class ids (B, T) / (T,), or the reference's flat one-hot (B, T*C) / (T*C,).
         mask: 1 where a token counts toward the loss (None: every token).
         passes, grad_passes, state: as in `forward`; the loss is the mean over the
         differentiated passes.
         """
-        self.optimizer.zero_grad()                                  # its list is self.params()
-        loss = self.loss_and_grad(tokens, targets, mask, passes, grad_passes, state)
-        if self.clip:
-            clip_grad_norm(self.optimizer.params, self.clip)
-        lr = self.lr if lr is None else lr
-        if self.warmup and self.steps < self.warmup:
-            lr *= (self.steps + 1) / self.warmup
-        self.optimizer.step(lr)
-        self.steps += 1
-        return loss
+        return self.optimizer.train_step(
+            lambda: self.loss_and_grad(tokens, targets, mask, passes, grad_passes, state),
+            lr, self.clip)
 
     def get_attention_weights(self) -> list[np.ndarray]:
         """Attention of the last forward, whichever call ran it: one array per block
@@ -263,11 +256,8 @@ class NetworkTransformer(Module):
         rows.append(("head", f"(B, {T}, {C})", self.head.n_params()))
         if self.feedback is not None:
             rows.append(("prediction feedback", f"(B, {T}, {D})", self.feedback.n_params()))
-        lines = [f"NetworkTransformer  heads={a['n_heads']} d_ff={a['d_ff']} norm={a['norm']}",
-                 f"{'part':<28}{'output':<18}{'params':>10}"]
-        lines += [f"{name:<28}{shape:<18}{n:>10,}" for name, shape, n in rows]
-        lines.append(f"{'total':<46}{self.n_params():>10,}")
-        return "\n".join(lines)
+        return self._summary_table(
+            f"NetworkTransformer  heads={a['n_heads']} d_ff={a['d_ff']} norm={a['norm']}", rows)
 
     def _batch(self, tokens, targets, mask):
         """Normalises (tokens, targets, mask) to (B, T) int, (B, T) int, (B, T) float."""

@@ -12,8 +12,8 @@ import numpy as np
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .losses import mse, mse_delta
 from .norm import LayerNorm
-from .optim import OptimizerSpec, clip_grad_norm, make_optimizer
-from .params import Module, as_generator
+from .optim import OptimizerSpec, model_optimizer
+from .params import Module, as_generator, positive_ints
 from .transformer import TransformerBlock
 
 
@@ -28,15 +28,13 @@ class NetworkTransformerRL(Module):
 
     def __init__(self, seq_len: int, input_dim: int, d_model: int = 32, n_heads: int = 4,
                  d_ff: int = 64, n_blocks: int = 2, n_actions: int = 4, norm: str = "pre",
-                 lr: float = 1e-3, clip: float = 1.0, optimizer: OptimizerSpec = None,
+                 lr: float | None = None, clip: float = 1.0, optimizer: OptimizerSpec = None,
                  seed=None):
-        for name, value in [("seq_len", seq_len), ("input_dim", input_dim), ("d_model", d_model),
-                            ("n_blocks", n_blocks), ("n_actions", n_actions)]:
-            if not isinstance(value, (int, np.integer)) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        self._args = dict(seq_len=seq_len, input_dim=input_dim, d_model=d_model,
-                          n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks, n_actions=n_actions,
-                          norm=norm, lr=lr, clip=clip)
+        """lr (default 1e-3) builds the default Adam; an optimizer given instead brings
+        its own rate and schedule."""
+        sizes = positive_ints(seq_len=seq_len, input_dim=input_dim, d_model=d_model,
+                              n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks, n_actions=n_actions)
+        self._args = dict(sizes, norm=norm, clip=float(clip or 0.0))
         rng = as_generator(seed)
         self.input = WeightMatrix(input_dim, d_model, seed=rng)
         self.position = EmbeddingMatrix(seq_len, d_model, seed=rng)
@@ -44,13 +42,13 @@ class NetworkTransformerRL(Module):
                        for _ in range(n_blocks)]
         self.ln_f = LayerNorm(d_model) if norm == "pre" else None
         self.head = WeightMatrix(d_model, n_actions, seed=rng)
-        self.lr, self.clip = lr, clip
-        self.optimizer = make_optimizer(optimizer, self.params())
+        self.clip = self._args["clip"]
+        self.optimizer = model_optimizer(optimizer, self.params(), lr, 1e-3)
         self._cache = None
         self._single = False
 
     def config(self) -> dict:
-        return dict(self._args)
+        return {**self._args, "optimizer": self.optimizer.config()}
 
     # ---- forward and backward -------------------------------------------------------
 
@@ -106,13 +104,10 @@ class NetworkTransformerRL(Module):
 
         targets: (n_actions,) or (B, n_actions). mask: the same shape, 1 where a Q-value
         counts (e.g. only the action taken, as Q-learning does); None keeps all.
+        lr, if given, replaces the optimizer's base rate for this step.
         """
-        self.zero_grad()
-        loss = self.loss_and_grad(sequence, targets, mask)
-        if self.clip:
-            clip_grad_norm(self.params(), self.clip)
-        self.optimizer.step(self.lr if lr is None else lr)
-        return loss
+        return self.optimizer.train_step(lambda: self.loss_and_grad(sequence, targets, mask),
+                                         lr, self.clip)
 
     def get_attention_weights(self) -> list[np.ndarray]:
         """Attention of the last forward, one (B, H, T, T) per block ((H, T, T) after a
@@ -134,11 +129,8 @@ class NetworkTransformerRL(Module):
             rows.append(("final norm", f"(B, {N}, {D})", self.ln_f.n_params()))
         rows += [("pool (newest step x2)", f"(B, {D})", 0),
                  ("Q head", f"(B, {a['n_actions']})", self.head.n_params())]
-        lines = [f"NetworkTransformerRL  heads={a['n_heads']} d_ff={a['d_ff']} norm={a['norm']}",
-                 f"{'part':<28}{'output':<18}{'params':>10}"]
-        lines += [f"{name:<28}{shape:<18}{n:>10,}" for name, shape, n in rows]
-        lines.append(f"{'total':<46}{self.n_params():>10,}")
-        return "\n".join(lines)
+        return self._summary_table(
+            f"NetworkTransformerRL  heads={a['n_heads']} d_ff={a['d_ff']} norm={a['norm']}", rows)
 
     def _batch(self, sequence):
         """(x (B, T, input_dim) in the weights' dtype, lengths (B,), was it one sequence)."""

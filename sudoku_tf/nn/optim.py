@@ -1,12 +1,16 @@
 """Optimizers over a flat list of parameters, global-norm clipping, and the LR schedule.
 
 Each optimizer keeps its state in arrays parallel to the parameter list and updates
-every array in one pass; there is never an object per weight or per layer.
+every array in one pass; there is never an object per weight or per layer. The optimizer
+owns the learning rate, its optional schedule and the step count the schedule reads.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+import warnings
+from dataclasses import asdict, dataclass
 from typing import Callable, Sequence, Union
 
 import numpy as np
@@ -14,15 +18,24 @@ import numpy as np
 from .params import Param
 
 
-class Optimizer:
-    """Base: holds the parameters and the learning rate; subclasses define `_update`."""
+Schedule = Callable[[int, float], float]        # (step, base_lr) -> lr of that step
 
-    def __init__(self, lr: float):
-        if lr <= 0:
+
+class Optimizer:
+    """Base: holds the parameters, the learning rate and its schedule; subclasses define
+    `_update`.
+
+    schedule: None for a constant rate, a `WarmupCosine` (or its settings as a dict), or
+    any callable (step, base_lr) -> lr; step counts from 0 and is `t` before the update.
+    """
+
+    def __init__(self, lr: float, schedule: Schedule | dict | None = None):
+        if not lr > 0:
             raise ValueError(f"learning rate must be positive, got {lr}")
-        self.lr = lr
+        self.lr = float(lr)
+        self.schedule = WarmupCosine(**schedule) if isinstance(schedule, dict) else schedule
         self.params: list[Param] = []
-        self.t = 0
+        self.t = 0                                   # updates taken: the one step counter
 
     def bind(self, params: Sequence[Param]) -> "Optimizer":
         """Attaches the parameter list and allocates per-array state; returns self."""
@@ -31,16 +44,46 @@ class Optimizer:
         self._init_state()
         return self
 
+    def current_lr(self, lr: float | None = None) -> float:
+        """The rate the next step uses: lr (default self.lr) shaped by the schedule."""
+        base = self.lr if lr is None else lr
+        return base if self.schedule is None else self.schedule(self.t, base)
+
     def step(self, lr: float | None = None) -> None:
-        """One update of every parameter from its `.grad` (lr overrides self.lr once)."""
+        """One update of every parameter from its `.grad`.
+
+        lr replaces self.lr as the base rate for this step; the schedule still applies.
+        """
+        lr = self.current_lr(lr)
         self.t += 1
-        lr = self.lr if lr is None else lr
         for i, p in enumerate(self.params):
             self._update(i, p, lr)
+
+    def train_step(self, loss_and_grad: Callable[[], float], lr: float | None = None,
+                   clip: float = 0.0) -> float:
+        """Zeroes the gradients, runs loss_and_grad() to fill them, clips their global
+        norm to clip (0: no clipping) and steps; returns the loss."""
+        self.zero_grad()
+        loss = loss_and_grad()
+        if clip:
+            clip_grad_norm(self.params, clip)
+        self.step(lr)
+        return loss
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.zero_grad()
+
+    def config(self) -> dict | None:
+        """Kind and settings as JSON-able values, which `make_optimizer` rebuilds from;
+        None for a class it does not know by name."""
+        kind = type(self).__name__.lower()
+        if _BY_NAME.get(kind) is not type(self):
+            return None
+        names = [n for n in inspect.signature(type(self).__init__).parameters
+                 if n not in ("self", "schedule")]
+        return {"kind": kind, **{n: float(getattr(self, n)) for n in names},
+                "schedule": _schedule_config(self.schedule)}
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """Every state array by a stable key, for checkpoints."""
@@ -69,8 +112,8 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain gradient descent: w -= lr * g."""
 
-    def __init__(self, lr: float = 0.1):
-        super().__init__(lr)
+    def __init__(self, lr: float = 0.1, schedule: Schedule | dict | None = None):
+        super().__init__(lr, schedule)
 
     def _update(self, i, p, lr):
         p.value -= lr * p.grad
@@ -79,8 +122,9 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Heavy-ball momentum: v = beta * v + g; w -= lr * v."""
 
-    def __init__(self, lr: float = 0.1, beta: float = 0.9):
-        super().__init__(lr)
+    def __init__(self, lr: float = 0.1, beta: float = 0.9,
+                 schedule: Schedule | dict | None = None):
+        super().__init__(lr, schedule)
         self.beta = beta
 
     def _init_state(self):
@@ -100,8 +144,9 @@ class Adam(Optimizer):
     """Adam with bias correction; AdamW adds decoupled weight decay."""
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.0):
-        super().__init__(lr)
+                 eps: float = 1e-8, weight_decay: float = 0.0,
+                 schedule: Schedule | dict | None = None):
+        super().__init__(lr, schedule)
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.weight_decay = weight_decay
 
@@ -137,33 +182,54 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (0.01 unless given) on matrices only."""
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, weight_decay: float = 0.01):
-        super().__init__(lr, beta1, beta2, eps, weight_decay)
+                 eps: float = 1e-8, weight_decay: float = 0.01,
+                 schedule: Schedule | dict | None = None):
+        super().__init__(lr, beta1, beta2, eps, weight_decay, schedule)
 
 
-OptimizerSpec = Union[Optimizer, Callable[[], Optimizer], str, None]
+OptimizerSpec = Union[Optimizer, Callable[[], Optimizer], str, dict, None]
 
 _BY_NAME = {"sgd": SGD, "momentum": Momentum, "adam": Adam, "adamw": AdamW}
 
 
 def make_optimizer(spec: OptimizerSpec, params: Sequence[Param],
                    default: Callable[[], Optimizer] = Adam) -> Optimizer:
-    """Builds and binds an optimizer from an instance, a factory, a name or None."""
+    """Builds and binds an optimizer from an instance, a factory, a name, a `config()`
+    dict or None (the default)."""
     if spec is None:
         opt = default()
     elif isinstance(spec, Optimizer):
         opt = spec
-    elif isinstance(spec, str):
-        if spec.lower() not in _BY_NAME:
-            raise ValueError(f"unknown optimizer {spec!r}; choose from {sorted(_BY_NAME)}")
-        opt = _BY_NAME[spec.lower()]()
+    elif isinstance(spec, (str, dict)):
+        settings = dict(spec) if isinstance(spec, dict) else {"kind": spec}
+        kind = str(settings.pop("kind", "")).lower()
+        if kind not in _BY_NAME:
+            raise ValueError(f"unknown optimizer {kind!r}; choose from {sorted(_BY_NAME)}")
+        try:
+            opt = _BY_NAME[kind](**settings)
+        except TypeError as e:
+            raise ValueError(f"bad settings for optimizer {kind!r}: {e}") from None
     elif callable(spec):
         opt = spec()
         if not isinstance(opt, Optimizer):
             raise ValueError(f"optimizer factory returned {type(opt).__name__}, not an Optimizer")
     else:
-        raise ValueError(f"optimizer must be an Optimizer, a factory or a name, got {spec!r}")
+        raise ValueError(f"optimizer must be an Optimizer, a factory, a name or a dict, got {spec!r}")
     return opt.bind(params)
+
+
+def model_optimizer(spec: OptimizerSpec, params: Sequence[Param], lr: float | None,
+                    default_lr: float, warmup: int | None = None) -> Optimizer:
+    """The optimizer of a model whose `lr=` (and `warmup=`) only build its default Adam.
+
+    Passing them beside an optimizer is refused: that optimizer owns its rate and schedule.
+    """
+    if spec is not None and (lr is not None or warmup):
+        raise ValueError("lr and warmup configure the default optimizer; with optimizer= "
+                         "set them on it, e.g. Adam(lr=3e-4, schedule=WarmupCosine(warmup=100))")
+    schedule = WarmupCosine(int(warmup)) if warmup else None
+    return make_optimizer(spec, params, default=lambda: Adam(
+        lr=default_lr if lr is None else lr, schedule=schedule))
 
 
 def clip_grad_norm(params: Sequence[Param], max_norm: float) -> float:
@@ -181,10 +247,34 @@ def clip_grad_norm(params: Sequence[Param], max_norm: float) -> float:
 
 def warmup_cosine(step: int, base_lr: float, warmup: int, total: int,
                   min_ratio: float = 0.1) -> float:
-    """Linear warmup to base_lr over `warmup` steps, then cosine decay to min_ratio * base_lr."""
+    """Linear warmup to base_lr over `warmup` steps, then cosine decay to min_ratio * base_lr
+    at step `total` (no decay when total <= warmup)."""
     if warmup > 0 and step < warmup:
         return base_lr * (step + 1) / warmup
     if total <= warmup:
         return base_lr
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return base_lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+@dataclass(frozen=True)
+class WarmupCosine:
+    """`warmup_cosine` with its settings bound: an optimizer's schedule, saved with it."""
+
+    warmup: int = 0
+    total: int = 0
+    min_ratio: float = 0.1
+
+    def __call__(self, step: int, base_lr: float) -> float:
+        return warmup_cosine(step, base_lr, self.warmup, self.total, self.min_ratio)
+
+
+def _schedule_config(schedule) -> dict | None:
+    """A schedule's settings for a model file; a custom callable cannot be saved."""
+    if schedule is None:
+        return None
+    if isinstance(schedule, WarmupCosine):
+        return asdict(schedule)
+    warnings.warn(f"the learning-rate schedule {schedule!r} is not a WarmupCosine and is "
+                  "not saved; the loaded optimizer has none", RuntimeWarning, stacklevel=4)
+    return None

@@ -72,6 +72,13 @@ class Module:
     def n_params(self) -> int:
         return sum(p.value.size for p in self.params())
 
+    def _summary_table(self, title: str, rows: list[tuple[str, str, int]]) -> str:
+        """title, then one line per (part, output shape, parameter count) and the total."""
+        lines = [title, f"{'part':<28}{'output':<18}{'params':>10}"]
+        lines += [f"{name:<28}{shape:<18}{n:>10,}" for name, shape, n in rows]
+        lines.append(f"{'total':<46}{self.n_params():>10,}")
+        return "\n".join(lines)
+
     def _require_cache(self):
         cache = getattr(self, "_cache", None)
         if cache is None:
@@ -87,6 +94,15 @@ def _walk(obj, name: str) -> Iterator[tuple[str, Param]]:
     elif isinstance(obj, (list, tuple)):
         for i, item in enumerate(obj):
             yield from _walk(item, f"{name}.{i}")
+
+
+def positive_ints(**values) -> dict[str, int]:
+    """The named values as Python ints, or a ValueError naming the first that is not a
+    positive integer (numpy integers are accepted, so a config stays JSON-able)."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return {name: int(value) for name, value in values.items()}
 
 
 def as_generator(seed) -> np.random.Generator:
