@@ -15,6 +15,8 @@ from . import __version__
 from .data import check_output, save_dataset
 from .decode import BATCH_SIZE, MAX_CALLS, STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
+from .nn.transformer import NORMS
+from .train import POSITIONS, TrainConfig
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -94,6 +96,16 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
 # ------------------------------------------------------------------ train
 
 _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops")
+_TRAIN_DEFAULTS = TrainConfig()
+
+
+def _config_default(key: str) -> dict:
+    """click settings that show `TrainConfig`'s default for `key` in --help. Only values
+    given on the command line reach the config, so a --config file still applies."""
+    value = getattr(_TRAIN_DEFAULTS, key)
+    if isinstance(value, tuple):
+        value = "-".join(map(str, value))
+    return {"default": value, "show_default": True}
 
 
 @cli.command()
@@ -101,36 +113,49 @@ _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "
               help="Dataset file(s) with solutions (.csv/.npz); repeatable. Default: a generated pool.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A run.json of settings; flags given here override it.")
-@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 18000]")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Boards per step.  [default: 64]")
-@click.option("--d-model", type=int, help="Model width.  [default: 128]")
-@click.option("--heads", "n_heads", type=int, help="Attention heads.  [default: 8]")
-@click.option("--d-ff", type=int, help="Feed-forward width.  [default: 256]")
-@click.option("--blocks", "n_blocks", type=int, help="Transformer blocks.  [default: 4]")
-@click.option("--loops", "n_loops", type=int,
-              help="Passes over the blocks with shared weights, a loss after each.  [default: 2]")
-@click.option("--norm", type=click.Choice(["pre", "post"]), help="LayerNorm placement.  [default: pre]")
-@click.option("--positions", type=click.Choice(["learned", "rcb", "learned+rcb"]),
-              help="Position embeddings: per cell, row+column+box, or both.  [default: rcb]")
-@click.option("--lr", type=float, help="Peak learning rate.  [default: 0.001]")
-@click.option("--warmup", type=int, help="Linear warmup steps.  [default: 500]")
-@click.option("--weight-decay", type=float, help="AdamW weight decay.  [default: 0.01]")
-@click.option("--clip", type=float, help="Global gradient-norm clip (0: off).  [default: 1.0]")
-@click.option("--givens", help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.  [default: 17-60]")
-@click.option("--curriculum", type=int, help="Steps over which the fewest givens falls from HI to LO.  [default: 0]")
-@click.option("--eval-every", type=click.IntRange(min=1), help="Steps between evaluations.  [default: 1000]")
+@click.option("--steps", type=click.IntRange(min=1), **_config_default("steps"),
+              help="Optimizer steps.")
+@click.option("--batch-size", type=click.IntRange(min=1), **_config_default("batch_size"),
+              help="Boards per step.")
+@click.option("--d-model", type=int, **_config_default("d_model"), help="Model width.")
+@click.option("--heads", "n_heads", type=int, **_config_default("n_heads"),
+              help="Attention heads.")
+@click.option("--d-ff", type=int, **_config_default("d_ff"), help="Feed-forward width.")
+@click.option("--blocks", "n_blocks", type=int, **_config_default("n_blocks"),
+              help="Transformer blocks.")
+@click.option("--loops", "n_loops", type=int, **_config_default("n_loops"),
+              help="Passes over the blocks with shared weights, a loss after each.")
+@click.option("--norm", type=click.Choice(NORMS), **_config_default("norm"),
+              help="LayerNorm placement.")
+@click.option("--positions", type=click.Choice(POSITIONS), **_config_default("positions"),
+              help="Position embeddings: per cell, row+column+box, or both.")
+@click.option("--lr", type=float, **_config_default("lr"), help="Peak learning rate.")
+@click.option("--warmup", type=int, **_config_default("warmup"), help="Linear warmup steps.")
+@click.option("--weight-decay", type=float, **_config_default("weight_decay"),
+              help="AdamW weight decay.")
+@click.option("--clip", type=float, **_config_default("clip"),
+              help="Global gradient-norm clip (0: off).")
+@click.option("--givens", **_config_default("givens"),
+              help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.")
+@click.option("--curriculum", type=int, **_config_default("curriculum"),
+              help="Steps over which the fewest givens falls from HI to LO.")
+@click.option("--eval-every", type=click.IntRange(min=1), **_config_default("eval_every"),
+              help="Steps between evaluations.")
 @click.option("--eval-data", type=click.Path(dir_okay=False, path_type=Path),
               help="Held-out puzzles; default: a generated set from another seed.")
-@click.option("--eval-size", type=click.IntRange(min=1), help="Evaluation puzzles.  [default: 256]")
-@click.option("--patience", type=click.IntRange(min=1), help="Stop after this many evaluations without a better solve rate.")
-@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Wall-clock budget.")
+@click.option("--eval-size", type=click.IntRange(min=1), **_config_default("eval_size"),
+              help="Evaluation puzzles.")
+@click.option("--patience", type=click.IntRange(min=1),
+              help="Stop after this many evaluations without a better solve rate.")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Wall-clock budget.")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),
-              help="Minutes between checkpoints.  [default: 5]")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Best model file; NAME.ckpt.npz and NAME.log.jsonl go beside it.  [default: models/model.npz]")
+              **_config_default("checkpoint_minutes"), help="Minutes between checkpoints.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), **_config_default("out"),
+              help="Best model file; NAME.ckpt.npz and NAME.log.jsonl go beside it.")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Continue from this checkpoint (flags may extend --steps or --max-minutes).")
-@click.option("--seed", type=int, help="Random seed.  [default: 0]")
+@click.option("--seed", type=int, **_config_default("seed"), help="Random seed.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, bar or evaluation lines.")
 @click.pass_context
 def train(ctx, config_file, resume, quiet, **options) -> None:
@@ -147,7 +172,7 @@ def train(ctx, config_file, resume, quiet, **options) -> None:
       sudoku-tf train --data train.npz --eval-data data/eval1000.csv --max-minutes 60
       sudoku-tf train --resume models/small.ckpt.npz --steps 4000
     """
-    from .train import TrainConfig, Trainer, TrainingStopped
+    from .train import Trainer, TrainingStopped
 
     given = {k: v for k, v in options.items()
              if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}

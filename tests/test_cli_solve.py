@@ -75,7 +75,8 @@ def test_solve_json_lines_with_trace(model):
     assert result.exit_code == 0, result.stderr
     first, second = map(json.loads, result.stdout.splitlines())
     assert first["solved"] and first["solution"] == SOLUTION and first["puzzle"] == PUZZLE
-    assert second["index"] == 2 and first["calls"] >= 1 and first["backtracks"] >= 0
+    assert second["index"] == 2
+    assert first["calls"] == 1 and first["backtracks"] == 0   # singles alone solve the example
     assert sorted(t["cell"] for t in first["trace"]) == sorted(
         f"r{i // 9 + 1}c{i % 9 + 1}" for i, ch in enumerate(PUZZLE) if ch == ".")
     assert all(0 <= t["confidence"] <= 1 for t in first["trace"])
@@ -93,6 +94,7 @@ def test_solve_exits_1_for_a_puzzle_without_solution_and_still_prints_the_rest(m
     assert result.exit_code == 1
     bad, good = map(json.loads, result.stdout.splitlines())
     assert bad["no_solution"] and not bad["solved"] and bad["solution"] is None
+    assert bad["backtracks"] > 0
     assert good["solved"]
     grid = solve(model, NO_SOLUTION)
     assert grid.exit_code == 1 and grid.stdout.startswith("puzzle 1: no solution")
@@ -194,18 +196,12 @@ def test_eval_refuses_a_puzzle_without_solution(model):
     assert result.stderr.strip() == "Error: -: puzzle 1 has no solution"
 
 
-@pytest.mark.parametrize("command", ["solve", "eval"])
-def test_help_shows_examples(command):
-    result = run(command, "--help")
-    assert result.exit_code == 0 and "Examples:" in result.stdout
-    assert f"sudoku-tf {command} " in result.stdout
-
-
 def test_fixture_puzzle_is_the_example():
     assert (parse_board(PUZZLE) == read_boards(DATA / "example.txt")[0][0]).all()
     assert np.array_equal(read_boards(DATA / "example.csv")[1][0], parse_board(SOLUTION))
 
 
+@pytest.mark.slow
 def test_the_shipped_default_model_solves_the_example_by_iterative_decoding():
     shipped = DATA.parent / "models" / "default.npz"
     result = run("solve", DATA / "example.txt", "--model", shipped, "--format", "line")

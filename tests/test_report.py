@@ -147,11 +147,6 @@ def test_bad_inputs_exit_2_with_one_line(files, tmp_path):
     assert not (tmp_path / "x.html").exists()
 
 
-def test_help_shows_examples():
-    result = CliRunner().invoke(cli, ["report", "--help"])
-    assert result.exit_code == 0 and "Examples:" in result.stdout and "sudoku-tf report " in result.stdout
-
-
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     out = tmp_path / "sub" / "r.html"
     write_text_atomic(out, "old")

@@ -35,6 +35,7 @@ def _config(tmp_path, data, **kw):
                           **kw})
 
 
+@pytest.mark.slow
 def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
     cfg = _config(tmp_path, easy_file, d_model=32, n_heads=4, d_ff=64, n_blocks=2, n_loops=1,
                   steps=300, batch_size=32, lr=3e-3, warmup=20, givens=(50, 70), eval_every=300)
