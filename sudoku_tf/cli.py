@@ -146,7 +146,7 @@ def _config_default(key: str) -> dict:
 @click.option("--eval-size", type=click.IntRange(min=1), **_config_default("eval_size"),
               help="Evaluation puzzles.")
 @click.option("--patience", type=click.IntRange(min=1),
-              help="Stop after this many evaluations without a better solve rate.")
+              help="Stop after this many evaluations without a better model.")
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True),
               help="Wall-clock budget.")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),
@@ -156,15 +156,19 @@ def _config_default(key: str) -> dict:
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Continue from this checkpoint (flags may extend --steps or --max-minutes).")
 @click.option("--seed", type=int, **_config_default("seed"), help="Random seed.")
+@click.option("--force", is_flag=True,
+              help="Replace existing --out, checkpoint and log files (a resume into the "
+                   "same --out continues them without it).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, bar or evaluation lines.")
 @click.pass_context
-def train(ctx, config_file, resume, quiet, **options) -> None:
+def train(ctx, config_file, resume, force, quiet, **options) -> None:
     """Train a Sudoku Transformer and save the best model.
 
     Boards are masked puzzles (0 = empty); the loss is cross-entropy on empty cells.
     Every --eval-every steps the model is scored on a held-out set (cell accuracy and
-    full solves under iterative decoding) and the best so far is written to --out.
-    Checkpoints go beside it every few minutes and on Ctrl-C.
+    full solves under iterative decoding) and the best so far (by solve rate, then cell
+    accuracy) is written to --out. Checkpoints go beside it every few minutes and on
+    Ctrl-C, which then exits with status 130.
 
     \b
     Examples:
@@ -189,16 +193,19 @@ def train(ctx, config_file, resume, quiet, **options) -> None:
             changed = sorted(set(given) & set(_SHAPE_FLAGS))
             if changed:
                 raise InputError(f"cannot change the model shape ({', '.join(changed)}) when resuming")
-            trainer = Trainer.resume(resume, given, quiet=quiet)
+            trainer = Trainer.resume(resume, given, quiet=quiet, force=force)
         else:
             settings = _read_config(config_file) if config_file else {}
-            trainer = Trainer(TrainConfig.from_json({**settings, **given}), quiet=quiet)
+            trainer = Trainer(TrainConfig.from_json({**settings, **given}), quiet=quiet,
+                              force=force)
     except (ValueError, OSError) as err:
         raise InputError(str(err)) from None
     try:
         trainer.run()
     except TrainingStopped as err:
         raise click.ClickException(str(err)) from None
+    if trainer.interrupted:
+        ctx.exit(130)                                   # as an interrupted program does
     click.echo(f"best model: {trainer.cfg.out}", err=True)
 
 
@@ -425,14 +432,14 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
       sudoku-tf report --model models/small.npz --puzzles data/example.csv -o small.html
       sudoku-tf report --limit 200 --json - --force | jq .labels
     """
-    from .data import check_free
-    from .report import build_report, format_table, parse_cell, write_text_atomic
+    from .outputs import check_free, write_text
+    from .report import build_report, format_table, parse_cell
 
     to_stdout = json_path is not None and str(json_path) == "-"
+    files = [output] + ([json_path] if json_path and not to_stdout else [])
     try:
         query = parse_cell(cell)
-        for path in [output] + ([json_path] if json_path and not to_stdout else []):
-            check_free(path, force)
+        check_free(files, force)
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
     boards, solutions = _read_puzzles(puzzles)
@@ -441,10 +448,10 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
     click.echo(f"analysing attention on {len(boards)} puzzles", err=True)
     result = build_report(model, boards, None if solutions is None else solutions[:limit],
                           str(model_path), puzzles, query)
-    write_text_atomic(output, result.html)
+    write_text(output, result.html, force)
     text = json.dumps(result.data, indent=1)
     if json_path and not to_stdout:
-        write_text_atomic(json_path, text + "\n")
+        write_text(json_path, text + "\n", force)
     click.echo(text if to_stdout else format_table(result.data))
     click.echo(f"wrote {output}" + (f" and {json_path}" if json_path and not to_stdout else ""),
                err=True)
