@@ -260,13 +260,19 @@ def _read_puzzles(source: str):
             return parse_boards(sys.stdin.read(), source="stdin")
         if Path(source).exists():
             return load_dataset(source)
-        if source.strip() and set(source) <= _PUZZLE_CHARS:
+        if _looks_like_a_puzzle(source):
             return parse_boards(source, source="the PUZZLES argument")
     except PuzzleError as err:
         raise InputError(str(err)) from None
     except OSError as err:
         raise InputError(f"{source}: {err.strerror or err}") from None
     raise InputError(f"{source}: no such file, and not a puzzle of 81 cells")
+
+
+def _looks_like_a_puzzle(text: str) -> bool:
+    """Puzzle characters only, or 81 characters that are no file (a typo in a puzzle)."""
+    cells = "".join(text.split())
+    return bool(cells) and (set(text) <= _PUZZLE_CHARS or len(cells) == 81)
 
 
 def _load_model(path: Path, symmetries: int = 1):

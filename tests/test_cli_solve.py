@@ -111,6 +111,8 @@ def test_solve_exits_1_when_an_untrained_model_fails_in_one_pass(model):
     (["53..7....6..195"], "the PUZZLES argument, line 1: expected 81 cells"),
     (["5" + PUZZLE[1:].replace("3", "5", 1)], "r1c1 and r1c2 both hold 5"),
     (["no/such/file.txt"], "no/such/file.txt: no such file, and not a puzzle of 81 cells"),
+    ([PUZZLE[:-1] + "x"], "the PUZZLES argument, line 1: illegal character 'x' at r9c9"),
+    ([PUZZLE[:40] + "?" + PUZZLE[41:]], "illegal character '?' at r5c5"),
     (["-", "--strategy", "guess"], "Invalid value for '--strategy'"),
 ])
 def test_solve_refuses_bad_puzzles_with_one_line(model, args, message):
