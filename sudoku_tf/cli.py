@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .data import check_output, save_dataset
-from .decode import BATCH_SIZE, MAX_CALLS, STRATEGIES
+from .decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
 from .nn.transformer import NORMS
 from .train import POSITIONS, TrainConfig
@@ -225,17 +225,19 @@ DEFAULT_MODEL = Path("models/default.npz")
 _PUZZLE_CHARS = set("0123456789. \n")
 
 
-def _decode_options(command):
+_STRATEGY_HELP = ("oneshot: one network pass; iterative: fill the surest legal cells and "
+                  "re-run; search: guided search, exact")
+
+
+def _decode_options(strategies: tuple, default: str, strategy_help: str):
     """The options `solve` and `eval` share: the model and how to decode with it."""
-    for option in reversed([
+    options = [
         click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
                      default=DEFAULT_MODEL, show_default=True, help="Trained model file."),
-        click.option("--strategy", type=click.Choice(STRATEGIES), default="iterative",
-                     show_default=True,
-                     help="oneshot: one network pass; iterative: fill the surest legal cells "
-                          "and re-run; search: guided search, exact."),
+        click.option("--strategy", type=click.Choice(strategies), default=default,
+                     show_default=True, help=strategy_help),
         click.option("--per-step", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Cells the iterative strategy fills per network pass."),
+                     help="Cells iterative decoding fills per network pass."),
         click.option("--max-calls", type=click.IntRange(min=1), default=MAX_CALLS,
                      show_default=True,
                      help="Network calls per puzzle after which search finishes with the "
@@ -245,9 +247,13 @@ def _decode_options(command):
         click.option("--symmetries", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Average the network over K Sudoku symmetries of each board "
                           "(K forward passes per call)."),
-    ]):
-        command = option(command)
-    return command
+    ]
+
+    def add(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return add
 
 
 def _read_puzzles(source: str):
@@ -289,7 +295,8 @@ def _load_model(path: Path, symmetries: int = 1):
 
 @cli.command()
 @click.argument("puzzles")
-@_decode_options
+@_decode_options((AUTO, *STRATEGIES), AUTO,
+                 f"auto: iterative, and guided search where it gets stuck; {_STRATEGY_HELP}.")
 @click.option("--format", "fmt", type=click.Choice(["grid", "line", "json"]), default="grid",
               show_default=True,
               help="grid: a board per puzzle, filled digits marked; line: 81 characters; "
@@ -303,10 +310,11 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
-    input, or one puzzle written as 81 characters. The search strategy always ends with
-    the solution or a proof that there is none; the others may leave a puzzle unsolved.
-    In a grid, a * follows each digit the solver filled in (colour on a terminal). Exit
-    status 0 when every puzzle is solved, 1 when some are not.
+    input, or one puzzle written as 81 characters. The default, auto, and search always
+    end with the solution or a proof that there is none; oneshot and iterative (the
+    network alone) may leave a puzzle unsolved. In a grid, a * follows each digit the
+    network filled in and a + each digit the search filled in (colours on a terminal).
+    Exit status 0 when every puzzle is solved, 1 when some are not.
 
     \b
     Examples:
@@ -325,18 +333,23 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
-        click.echo(_format_solved(record, boards[k], result.boards[k], fmt, color))
+        searched = None if result.network_placed is None else ~result.network_placed[k]
+        click.echo(_format_solved(record, boards[k], result.boards[k], fmt, color, searched))
     solved = int(result.solved.sum())
+    alone = ("" if result.network_solved is None else
+             f"the network alone solved {int(result.network_solved.sum())}; ")
     click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
-               f"({result.calls.mean():.1f} network calls per puzzle)", err=True)
+               f"({alone}{result.calls.mean():.1f} network calls per puzzle)", err=True)
     if solved < len(boards):
-        if strategy != "search":
-            click.echo("--strategy search always finds the solution when there is one", err=True)
+        if result.no_solution is None:
+            click.echo("--strategy auto or search always finds the solution when there is one",
+                       err=True)
         ctx.exit(1)
 
 
-def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
-    """One puzzle's result as text in the chosen --format."""
+def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=None) -> str:
+    """One puzzle's result as text in the chosen --format; `searched` (81,) bool marks the
+    cells a search filled."""
     from .board import format_grid
 
     if fmt == "json":
@@ -344,12 +357,15 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
     lines = [record["board"]]
     if fmt == "grid":
         work = [f"{record['calls']} network call{'s' * (record['calls'] != 1)}"]
-        if "backtracks" in record:
+        if "backtracks" in record and not record.get("network_solved"):
             work.append(f"{record['backtracks']} backtracks")
-        status = ("solved" if record["solved"] else
-                  "no solution" if record.get("no_solution") else "not solved")
+        status = ("no solution" if record.get("no_solution") else
+                  "not solved" if not record["solved"] else
+                  "solved" if "network_solved" not in record else
+                  "solved by the network" if record["network_solved"] else
+                  "solved, the search finished it")
         lines = [f"puzzle {record['index']}: {status} ({', '.join(work)})",
-                 format_grid(board, puzzle, color)]
+                 format_grid(board, puzzle, color, searched)]
     if "trace" in record:
         lines.append("  step  cell   digit  confidence")
         lines += [f"  {t['step']:>4}  {t['cell']:<5}  {t['digit']:>5}  {t['confidence']:>10.3f}"
@@ -359,7 +375,7 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
 
 @cli.command(name="eval")
 @click.argument("file")
-@_decode_options
+@_decode_options(STRATEGIES, "iterative", _STRATEGY_HELP + ".")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
 def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, limit,

@@ -37,11 +37,34 @@ def solve(model, *args, input=None):
     return run("solve", *args, *strategy, "--model", model, input=input)
 
 
-def test_the_default_strategy_is_iterative_and_a_failure_points_to_search(model):
-    result = run("solve", PUZZLE, "--model", model)          # untrained: iterative fails
+def test_by_default_search_finishes_what_the_network_cannot(model):
+    result = run("solve", PUZZLE, "--model", model)          # untrained: iterative gets stuck
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("puzzle 1: solved, the search finished it (")
+    assert [cell.rstrip("*+") for cell in lines[1].split()] == list("534|678|912")
+    assert "with auto" in result.stderr and "the network alone solved 0;" in result.stderr
+    record = json.loads(run("solve", PUZZLE, "--model", model, "--format", "json").stdout)
+    assert record["solution"] == SOLUTION and record["network_solved"] is False
+    cells = " ".join(lines[1:]).split()
+    network, searched = sum(c[-1] == "*" for c in cells), sum(c[1:] == "+" for c in cells)
+    assert network == record["network_cells"] and network + searched == PUZZLE.count(".")
+    assert searched > 0
+    unsolvable = run("solve", NO_SOLUTION, "--model", model)
+    assert unsolvable.exit_code == 1 and unsolvable.stdout.startswith("puzzle 1: no solution")
+
+
+def test_a_pure_network_strategy_that_fails_points_to_auto_and_search(model):
+    result = run("solve", PUZZLE, "--model", model, "--strategy", "iterative")
     assert result.exit_code == 1
-    assert "with iterative" in result.stderr
-    assert "--strategy search always finds the solution" in result.stderr
+    assert "with iterative" in result.stderr and "network alone" not in result.stderr
+    assert "--strategy auto or search always finds the solution" in result.stderr
+
+
+def test_eval_measures_only_the_pure_strategies(model):
+    result = run("eval", DATA / "example.csv", "--model", model, "--strategy", "auto")
+    assert result.exit_code == 2 and "Invalid value for '--strategy'" in result.stderr
+    assert "[default: iterative]" in " ".join(run("eval", "--help").stdout.split())
 
 
 def test_solve_prints_a_grid_marking_the_filled_cells(model):
@@ -204,9 +227,11 @@ def test_fixture_puzzle_is_the_example():
 
 
 @pytest.mark.slow
-def test_the_shipped_default_model_solves_the_example_by_iterative_decoding():
+def test_the_shipped_default_model_solves_the_example_alone():
     shipped = DATA.parent / "models" / "default.npz"
-    result = run("solve", DATA / "example.txt", "--model", shipped, "--format", "line")
+    result = run("solve", DATA / "example.txt", "--model", shipped, "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == SOLUTION + "\n"
-    assert "with iterative" in result.stderr
+    record = json.loads(result.stdout)
+    assert record["solution"] == SOLUTION and record["network_solved"] is True
+    assert record["network_cells"] == PUZZLE.count(".") and record["backtracks"] == 0
+    assert "with auto" in result.stderr and "the network alone solved 1;" in result.stderr
