@@ -305,22 +305,26 @@ def format_line(board: np.ndarray, empty: str = ".") -> str:
     return format_lines(board, empty)[0]
 
 
-def format_grid(board: np.ndarray, puzzle: np.ndarray | None = None, color: bool = False) -> str:
+def format_grid(board: np.ndarray, puzzle: np.ndarray | None = None, color: bool = False,
+                searched: np.ndarray | None = None) -> str:
     """The board as a 9x9 grid with box separators, `.` for empty cells.
 
     With `puzzle`, cells filled beyond its givens are marked: a `*` after the digit, or,
-    with `color`, givens in bold and filled digits in cyan (ANSI escapes).
+    with `color`, givens in bold and filled digits in cyan (ANSI escapes). Filled cells
+    that `searched` (81,) bool flags get a `+` (magenta) instead.
     """
     values = np.asarray(board).tolist()
     filled = [False] * N_CELLS if puzzle is None else (np.asarray(puzzle) == EMPTY).tolist()
+    by_search = [False] * N_CELLS if searched is None else np.asarray(searched).tolist()
     marked = puzzle is not None and not color
 
     def cell(i: int) -> str:
         text = str(values[i]) if values[i] else "."
         if puzzle is not None and values[i] and color:
-            text = f"\033[36m{text}\033[0m" if filled[i] else f"\033[1m{text}\033[0m"
+            style = "1" if not filled[i] else "35" if by_search[i] else "36"
+            text = f"\033[{style}m{text}\033[0m"
         if marked:
-            text += "*" if filled[i] and values[i] else " "
+            text += ("+" if by_search[i] else "*") if filled[i] and values[i] else " "
         return text
 
     box_width = 8 if marked else 5                     # three cells and their spaces

@@ -13,8 +13,10 @@ from tqdm import tqdm
 
 from . import __version__
 from .data import check_output, save_dataset
-from .decode import BATCH_SIZE, MAX_CALLS, STRATEGIES
+from .decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
+from .nn.transformer import NORMS
+from .train import POSITIONS, TrainConfig
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -94,6 +96,16 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
 # ------------------------------------------------------------------ train
 
 _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops")
+_TRAIN_DEFAULTS = TrainConfig()
+
+
+def _config_default(key: str) -> dict:
+    """click settings that show `TrainConfig`'s default for `key` in --help. Only values
+    given on the command line reach the config, so a --config file still applies."""
+    value = getattr(_TRAIN_DEFAULTS, key)
+    if isinstance(value, tuple):
+        value = "-".join(map(str, value))
+    return {"default": value, "show_default": True}
 
 
 @cli.command()
@@ -101,45 +113,62 @@ _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "
               help="Dataset file(s) with solutions (.csv/.npz); repeatable. Default: a generated pool.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               help="A run.json of settings; flags given here override it.")
-@click.option("--steps", type=click.IntRange(min=1), help="Optimizer steps.  [default: 18000]")
-@click.option("--batch-size", type=click.IntRange(min=1), help="Boards per step.  [default: 64]")
-@click.option("--d-model", type=int, help="Model width.  [default: 128]")
-@click.option("--heads", "n_heads", type=int, help="Attention heads.  [default: 8]")
-@click.option("--d-ff", type=int, help="Feed-forward width.  [default: 256]")
-@click.option("--blocks", "n_blocks", type=int, help="Transformer blocks.  [default: 4]")
-@click.option("--loops", "n_loops", type=int,
-              help="Passes over the blocks with shared weights, a loss after each.  [default: 2]")
-@click.option("--norm", type=click.Choice(["pre", "post"]), help="LayerNorm placement.  [default: pre]")
-@click.option("--positions", type=click.Choice(["learned", "rcb", "learned+rcb"]),
-              help="Position embeddings: per cell, row+column+box, or both.  [default: rcb]")
-@click.option("--lr", type=float, help="Peak learning rate.  [default: 0.001]")
-@click.option("--warmup", type=int, help="Linear warmup steps.  [default: 500]")
-@click.option("--weight-decay", type=float, help="AdamW weight decay.  [default: 0.01]")
-@click.option("--clip", type=float, help="Global gradient-norm clip (0: off).  [default: 1.0]")
-@click.option("--givens", help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.  [default: 17-60]")
-@click.option("--curriculum", type=int, help="Steps over which the fewest givens falls from HI to LO.  [default: 0]")
-@click.option("--eval-every", type=click.IntRange(min=1), help="Steps between evaluations.  [default: 1000]")
+@click.option("--steps", type=click.IntRange(min=1), **_config_default("steps"),
+              help="Optimizer steps.")
+@click.option("--batch-size", type=click.IntRange(min=1), **_config_default("batch_size"),
+              help="Boards per step.")
+@click.option("--d-model", type=int, **_config_default("d_model"), help="Model width.")
+@click.option("--heads", "n_heads", type=int, **_config_default("n_heads"),
+              help="Attention heads.")
+@click.option("--d-ff", type=int, **_config_default("d_ff"), help="Feed-forward width.")
+@click.option("--blocks", "n_blocks", type=int, **_config_default("n_blocks"),
+              help="Transformer blocks.")
+@click.option("--loops", "n_loops", type=int, **_config_default("n_loops"),
+              help="Passes over the blocks with shared weights, a loss after each.")
+@click.option("--norm", type=click.Choice(NORMS), **_config_default("norm"),
+              help="LayerNorm placement.")
+@click.option("--positions", type=click.Choice(POSITIONS), **_config_default("positions"),
+              help="Position embeddings: per cell, row+column+box, or both.")
+@click.option("--lr", type=float, **_config_default("lr"), help="Peak learning rate.")
+@click.option("--warmup", type=int, **_config_default("warmup"), help="Linear warmup steps.")
+@click.option("--weight-decay", type=float, **_config_default("weight_decay"),
+              help="AdamW weight decay.")
+@click.option("--clip", type=float, **_config_default("clip"),
+              help="Global gradient-norm clip (0: off).")
+@click.option("--givens", **_config_default("givens"),
+              help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.")
+@click.option("--curriculum", type=int, **_config_default("curriculum"),
+              help="Steps over which the fewest givens falls from HI to LO.")
+@click.option("--eval-every", type=click.IntRange(min=1), **_config_default("eval_every"),
+              help="Steps between evaluations.")
 @click.option("--eval-data", type=click.Path(dir_okay=False, path_type=Path),
               help="Held-out puzzles; default: a generated set from another seed.")
-@click.option("--eval-size", type=click.IntRange(min=1), help="Evaluation puzzles.  [default: 256]")
-@click.option("--patience", type=click.IntRange(min=1), help="Stop after this many evaluations without a better solve rate.")
-@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), help="Wall-clock budget.")
+@click.option("--eval-size", type=click.IntRange(min=1), **_config_default("eval_size"),
+              help="Evaluation puzzles.")
+@click.option("--patience", type=click.IntRange(min=1),
+              help="Stop after this many evaluations without a better model.")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Wall-clock budget.")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),
-              help="Minutes between checkpoints.  [default: 5]")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Best model file; NAME.ckpt.npz and NAME.log.jsonl go beside it.  [default: models/model.npz]")
+              **_config_default("checkpoint_minutes"), help="Minutes between checkpoints.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), **_config_default("out"),
+              help="Best model file; NAME.ckpt.npz and NAME.log.jsonl go beside it.")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Continue from this checkpoint (flags may extend --steps or --max-minutes).")
-@click.option("--seed", type=int, help="Random seed.  [default: 0]")
+@click.option("--seed", type=int, **_config_default("seed"), help="Random seed.")
+@click.option("--force", is_flag=True,
+              help="Replace existing --out, checkpoint and log files (a resume into the "
+                   "same --out continues them without it).")
 @click.option("-q", "--quiet", is_flag=True, help="No summary, bar or evaluation lines.")
 @click.pass_context
-def train(ctx, config_file, resume, quiet, **options) -> None:
+def train(ctx, config_file, resume, force, quiet, **options) -> None:
     """Train a Sudoku Transformer and save the best model.
 
     Boards are masked puzzles (0 = empty); the loss is cross-entropy on empty cells.
     Every --eval-every steps the model is scored on a held-out set (cell accuracy and
-    full solves under iterative decoding) and the best so far is written to --out.
-    Checkpoints go beside it every few minutes and on Ctrl-C.
+    full solves under iterative decoding) and the best so far (by solve rate, then cell
+    accuracy) is written to --out. Checkpoints go beside it every few minutes and on
+    Ctrl-C, which then exits with status 130.
 
     \b
     Examples:
@@ -147,7 +176,7 @@ def train(ctx, config_file, resume, quiet, **options) -> None:
       sudoku-tf train --data train.npz --eval-data data/eval1000.csv --max-minutes 60
       sudoku-tf train --resume models/small.ckpt.npz --steps 4000
     """
-    from .train import TrainConfig, Trainer, TrainingStopped
+    from .train import Trainer, TrainingStopped
 
     given = {k: v for k, v in options.items()
              if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
@@ -164,16 +193,19 @@ def train(ctx, config_file, resume, quiet, **options) -> None:
             changed = sorted(set(given) & set(_SHAPE_FLAGS))
             if changed:
                 raise InputError(f"cannot change the model shape ({', '.join(changed)}) when resuming")
-            trainer = Trainer.resume(resume, given, quiet=quiet)
+            trainer = Trainer.resume(resume, given, quiet=quiet, force=force)
         else:
             settings = _read_config(config_file) if config_file else {}
-            trainer = Trainer(TrainConfig.from_json({**settings, **given}), quiet=quiet)
+            trainer = Trainer(TrainConfig.from_json({**settings, **given}), quiet=quiet,
+                              force=force)
     except (ValueError, OSError) as err:
         raise InputError(str(err)) from None
     try:
         trainer.run()
     except TrainingStopped as err:
         raise click.ClickException(str(err)) from None
+    if trainer.interrupted:
+        ctx.exit(130)                                   # as an interrupted program does
     click.echo(f"best model: {trainer.cfg.out}", err=True)
 
 
@@ -193,17 +225,19 @@ DEFAULT_MODEL = Path("models/default.npz")
 _PUZZLE_CHARS = set("0123456789. \n")
 
 
-def _decode_options(command):
+_STRATEGY_HELP = ("oneshot: one network pass; iterative: fill the surest legal cells and "
+                  "re-run; search: guided search, exact")
+
+
+def _decode_options(strategies: tuple, default: str, strategy_help: str):
     """The options `solve` and `eval` share: the model and how to decode with it."""
-    for option in reversed([
+    options = [
         click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
                      default=DEFAULT_MODEL, show_default=True, help="Trained model file."),
-        click.option("--strategy", type=click.Choice(STRATEGIES), default="iterative",
-                     show_default=True,
-                     help="oneshot: one network pass; iterative: fill the surest legal cells "
-                          "and re-run; search: guided search, exact."),
+        click.option("--strategy", type=click.Choice(strategies), default=default,
+                     show_default=True, help=strategy_help),
         click.option("--per-step", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Cells the iterative strategy fills per network pass."),
+                     help="Cells iterative decoding fills per network pass."),
         click.option("--max-calls", type=click.IntRange(min=1), default=MAX_CALLS,
                      show_default=True,
                      help="Network calls per puzzle after which search finishes with the "
@@ -213,9 +247,13 @@ def _decode_options(command):
         click.option("--symmetries", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Average the network over K Sudoku symmetries of each board "
                           "(K forward passes per call)."),
-    ]):
-        command = option(command)
-    return command
+    ]
+
+    def add(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return add
 
 
 def _read_puzzles(source: str):
@@ -228,13 +266,19 @@ def _read_puzzles(source: str):
             return parse_boards(sys.stdin.read(), source="stdin")
         if Path(source).exists():
             return load_dataset(source)
-        if source.strip() and set(source) <= _PUZZLE_CHARS:
+        if _looks_like_a_puzzle(source):
             return parse_boards(source, source="the PUZZLES argument")
     except PuzzleError as err:
         raise InputError(str(err)) from None
     except OSError as err:
         raise InputError(f"{source}: {err.strerror or err}") from None
     raise InputError(f"{source}: no such file, and not a puzzle of 81 cells")
+
+
+def _looks_like_a_puzzle(text: str) -> bool:
+    """Puzzle characters only, or 81 characters that are no file (a typo in a puzzle)."""
+    cells = "".join(text.split())
+    return bool(cells) and (set(text) <= _PUZZLE_CHARS or len(cells) == 81)
 
 
 def _load_model(path: Path, symmetries: int = 1):
@@ -251,7 +295,8 @@ def _load_model(path: Path, symmetries: int = 1):
 
 @cli.command()
 @click.argument("puzzles")
-@_decode_options
+@_decode_options((AUTO, *STRATEGIES), AUTO,
+                 f"auto: iterative, and guided search where it gets stuck; {_STRATEGY_HELP}.")
 @click.option("--format", "fmt", type=click.Choice(["grid", "line", "json"]), default="grid",
               show_default=True,
               help="grid: a board per puzzle, filled digits marked; line: 81 characters; "
@@ -265,10 +310,11 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
-    input, or one puzzle written as 81 characters. The search strategy always ends with
-    the solution or a proof that there is none; the others may leave a puzzle unsolved.
-    In a grid, a * follows each digit the solver filled in (colour on a terminal). Exit
-    status 0 when every puzzle is solved, 1 when some are not.
+    input, or one puzzle written as 81 characters. The default, auto, and search always
+    end with the solution or a proof that there is none; oneshot and iterative (the
+    network alone) may leave a puzzle unsolved. In a grid, a * follows each digit the
+    network filled in and a + each digit the search filled in (colours on a terminal).
+    Exit status 0 when every puzzle is solved, 1 when some are not.
 
     \b
     Examples:
@@ -287,18 +333,23 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
-        click.echo(_format_solved(record, boards[k], result.boards[k], fmt, color))
+        searched = None if result.network_placed is None else ~result.network_placed[k]
+        click.echo(_format_solved(record, boards[k], result.boards[k], fmt, color, searched))
     solved = int(result.solved.sum())
+    alone = ("" if result.network_solved is None else
+             f"the network alone solved {int(result.network_solved.sum())}; ")
     click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
-               f"({result.calls.mean():.1f} network calls per puzzle)", err=True)
+               f"({alone}{result.calls.mean():.1f} network calls per puzzle)", err=True)
     if solved < len(boards):
-        if strategy != "search":
-            click.echo("--strategy search always finds the solution when there is one", err=True)
+        if result.no_solution is None:
+            click.echo("--strategy auto or search always finds the solution when there is one",
+                       err=True)
         ctx.exit(1)
 
 
-def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
-    """One puzzle's result as text in the chosen --format."""
+def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=None) -> str:
+    """One puzzle's result as text in the chosen --format; `searched` (81,) bool marks the
+    cells a search filled."""
     from .board import format_grid
 
     if fmt == "json":
@@ -306,12 +357,15 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
     lines = [record["board"]]
     if fmt == "grid":
         work = [f"{record['calls']} network call{'s' * (record['calls'] != 1)}"]
-        if "backtracks" in record:
+        if "backtracks" in record and not record.get("network_solved"):
             work.append(f"{record['backtracks']} backtracks")
-        status = ("solved" if record["solved"] else
-                  "no solution" if record.get("no_solution") else "not solved")
+        status = ("no solution" if record.get("no_solution") else
+                  "not solved" if not record["solved"] else
+                  "solved" if "network_solved" not in record else
+                  "solved by the network" if record["network_solved"] else
+                  "solved, the search finished it")
         lines = [f"puzzle {record['index']}: {status} ({', '.join(work)})",
-                 format_grid(board, puzzle, color)]
+                 format_grid(board, puzzle, color, searched)]
     if "trace" in record:
         lines.append("  step  cell   digit  confidence")
         lines += [f"  {t['step']:>4}  {t['cell']:<5}  {t['digit']:>5}  {t['confidence']:>10.3f}"
@@ -321,7 +375,7 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool) -> str:
 
 @cli.command(name="eval")
 @click.argument("file")
-@_decode_options
+@_decode_options(STRATEGIES, "iterative", _STRATEGY_HELP + ".")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
 def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, limit,
@@ -400,14 +454,14 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
       sudoku-tf report --model models/small.npz --puzzles data/example.csv -o small.html
       sudoku-tf report --limit 200 --json - --force | jq .labels
     """
-    from .data import check_free
-    from .report import build_report, format_table, parse_cell, write_text_atomic
+    from .outputs import check_free, write_text
+    from .report import build_report, format_table, parse_cell
 
     to_stdout = json_path is not None and str(json_path) == "-"
+    files = [output] + ([json_path] if json_path and not to_stdout else [])
     try:
         query = parse_cell(cell)
-        for path in [output] + ([json_path] if json_path and not to_stdout else []):
-            check_free(path, force)
+        check_free(files, force)
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
     boards, solutions = _read_puzzles(puzzles)
@@ -416,10 +470,10 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
     click.echo(f"analysing attention on {len(boards)} puzzles", err=True)
     result = build_report(model, boards, None if solutions is None else solutions[:limit],
                           str(model_path), puzzles, query)
-    write_text_atomic(output, result.html)
+    write_text(output, result.html, force)
     text = json.dumps(result.data, indent=1)
     if json_path and not to_stdout:
-        write_text_atomic(json_path, text + "\n")
+        write_text(json_path, text + "\n", force)
     click.echo(text if to_stdout else format_table(result.data))
     click.echo(f"wrote {output}" + (f" and {json_path}" if json_path and not to_stdout else ""),
                err=True)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read_boards
 from .generator import augment
-from .nn.io import atomic_open
+from .outputs import check_free, open_new
 
 FORMATS = (".txt", ".csv", ".npz")
 
@@ -57,14 +57,8 @@ def check_output(path, force: bool = False) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown extension {path.suffix!r}; "
                          f"use one of {', '.join(FORMATS)}")
-    check_free(path, force)
+    check_free([path], force)
     return path
-
-
-def check_free(path: Path, force: bool = False) -> None:
-    """FileExistsError unless nothing is at path or `force` allows replacing it."""
-    if path.exists() and not force:
-        raise FileExistsError(f"{path} exists; pass --force to replace it")
 
 
 def save_dataset(path, puzzles: np.ndarray, solutions: np.ndarray | None = None,
@@ -78,7 +72,7 @@ def save_dataset(path, puzzles: np.ndarray, solutions: np.ndarray | None = None,
     suffix = path.suffix.lower()
     if suffix == ".csv" and solutions is None:
         raise ValueError("a .csv dataset needs solutions")
-    with atomic_open(path) as out:
+    with open_new(path, force=force) as out:
         if suffix == ".npz":
             arrays = {"puzzles": np.asarray(puzzles, np.int8)}
             if solutions is not None:

@@ -6,16 +6,17 @@ Strategies are batched over many puzzles. A network here is anything with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .board import EMPTY, N_CELLS, candidates_mask, has_conflict
 from .nn import ModelFileError, NetworkTransformer, load
 from .generator import apply_symmetries, random_symmetries
-from .guided_search import guided_search
+from .guided_search import guided_search, propagate, to_masks
 
-STRATEGIES = ("oneshot", "iterative", "search")
+STRATEGIES = ("oneshot", "iterative", "search")   # the pure strategies, which eval measures
+AUTO = "auto"       # iterative decoding, and guided search where it gets stuck: solve's default
 BATCH_SIZE = 32     # boards per network call; far larger batches run slower per board
 MAX_CALLS = 32      # network calls per puzzle before search goes on with the exact solver
 
@@ -27,7 +28,9 @@ class DecodeResult:
     `order` (B, 81) int gives the step in which each cell was filled (-1: given or
     unfilled) and `confidence` (B, 81) float the network's probability for that digit.
     Search also fills `backtracks` (B,) int and `no_solution` (B,) bool: the puzzle
-    was proven to have no solution.
+    was proven to have no solution. `auto` adds `network_solved` (B,) bool: iterative
+    decoding alone solved it, and `network_placed` (B, 81) bool: the cells of the answer
+    the network filled (the search filled the other empty cells).
     """
 
     boards: np.ndarray
@@ -37,6 +40,8 @@ class DecodeResult:
     confidence: np.ndarray = field(default=None)
     backtracks: np.ndarray = field(default=None)
     no_solution: np.ndarray = field(default=None)
+    network_solved: np.ndarray = field(default=None)
+    network_placed: np.ndarray = field(default=None)
 
 
 def load_model(path) -> NetworkTransformer:
@@ -241,10 +246,73 @@ def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
                         out.backtracks, ~out.found)
 
 
+def auto(model, puzzles: np.ndarray, per_step: int = 1, max_calls: int = MAX_CALLS,
+         batch_size: int = BATCH_SIZE, progress=None, threshold: float | None = None) -> DecodeResult:
+    """Iterative decoding; where it gets stuck, guided search finishes the puzzle.
+
+    A stuck board has an empty cell with no legal digit, so its last fills were wrong:
+    they are undone, latest step first, until constraint propagation finds no
+    contradiction, and the search goes on from the network's board there. If that board
+    has no solution (an earlier fill was wrong too), the search starts again from the
+    puzzle. `progress(n)` hears of puzzles as iterative decoding stops on them.
+    """
+    puzzles = np.atleast_2d(puzzles).astype(np.int8)
+    first = iterative(model, puzzles, per_step, batch_size, progress, threshold)
+    B = len(puzzles)
+    out = replace(first, backtracks=np.zeros(B, int), no_solution=np.zeros(B, bool),
+                  network_solved=first.solved.copy(), network_placed=first.order >= 0)
+    stuck = np.flatnonzero(~first.solved)
+    if not stuck.size:
+        return out
+    kept = _last_consistent_step(puzzles[stuck], first.boards[stuck], first.order[stuck])
+    start = np.where(first.order[stuck] < kept[:, None], first.boards[stuck], puzzles[stuck])
+    onward = guided(model, start, max_calls, batch_size)
+    again = onward.no_solution
+    out.network_placed[stuck] &= (first.order[stuck] < kept[:, None]) & ~again[:, None]
+    _finish(out, stuck[~again], onward, ~again, step_offset=kept[~again])
+    if again.any():
+        restart = guided(model, puzzles[stuck[again]], max_calls, batch_size)
+        out.calls[stuck[again]] += onward.calls[again]
+        out.backtracks[stuck[again]] += onward.backtracks[again]
+        _finish(out, stuck[again], restart, np.ones(again.sum(), bool), step_offset=0)
+    return out
+
+
+def _last_consistent_step(puzzles, boards, order) -> np.ndarray:
+    """(S,) per board: the first fill step to undo, so that the cells filled before it
+    raise no contradiction under propagation (0: back to the puzzle)."""
+    kept = order.max(1) + 1
+    pending = np.arange(len(boards))
+    while pending.size:
+        trial = np.where(order[pending] < kept[pending, None], boards[pending], puzzles[pending])
+        _, ok = propagate(to_masks(trial))
+        pending = pending[~ok & (kept[pending] > 0)]
+        kept[pending] -= 1
+    return kept
+
+
+def _finish(out: DecodeResult, rows, search: DecodeResult, take, step_offset) -> None:
+    """Copy the search's answer for `rows` of `out` (from the search's rows `take`),
+    numbering its fill steps after the network's."""
+    filled = search.order[take] >= 0
+    out.boards[rows] = search.boards[take]
+    out.solved[rows] = search.solved[take]
+    out.no_solution[rows] = search.no_solution[take]
+    out.calls[rows] += search.calls[take]
+    out.backtracks[rows] += search.backtracks[take]
+    offset = np.broadcast_to(np.asarray(step_offset)[..., None], filled.shape)
+    out.order[rows] = np.where(filled, search.order[take] + offset, out.order[rows])
+    out.confidence[rows] = np.where(filled, search.confidence[take], out.confidence[rows])
+    out.order[rows] = np.where(~out.network_placed[rows] & ~filled, -1, out.order[rows])
+
+
 def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
            max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
            progress=None, threshold: float | None = None) -> DecodeResult:
-    """Solve (B, 81) puzzles with one of `STRATEGIES`; `progress(n)` hears of n more done."""
+    """Solve (B, 81) puzzles with `AUTO` or one of `STRATEGIES`; `progress(n)` hears of n
+    more done; `threshold` is iterative's (see `iterative`)."""
+    if strategy == AUTO:
+        return auto(model, puzzles, per_step, max_calls, batch_size, progress, threshold)
     if strategy == "oneshot":
         return oneshot(model, puzzles, batch_size, progress)
     if strategy == "iterative":

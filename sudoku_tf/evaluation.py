@@ -107,7 +107,8 @@ def fill_trace(result: DecodeResult, k: int) -> list[dict]:
 def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> list[dict]:
     """One JSON-ready dict per puzzle: the puzzle, the decoded board, the solution (None
     unless solved), network calls, and what the strategy adds (backtracks, a proof of no
-    solution, with `trace` the fill order)."""
+    solution, whether the network solved it alone and how many cells it filled, with
+    `trace` the fill order)."""
     out = []
     for k, puzzle in enumerate(puzzles):
         board = format_line(result.boards[k])
@@ -117,6 +118,9 @@ def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> l
         if result.backtracks is not None:
             record["backtracks"] = int(result.backtracks[k])
             record["no_solution"] = bool(result.no_solution[k])
+        if result.network_solved is not None:
+            record["network_solved"] = bool(result.network_solved[k])
+            record["network_cells"] = int(result.network_placed[k].sum())
         if trace:
             record["trace"] = fill_trace(result, k)
         out.append(record)

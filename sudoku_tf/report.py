@@ -20,7 +20,6 @@ from .charts import (COLORS, class_bars_svg, confidence_svg, decode_board_svg, h
                      label_grid_svg)
 from .decode import iterative
 from .evaluation import fill_trace
-from .nn.io import atomic_open
 from .solver import solve
 
 DEFAULT_CELL = 40          # r5c5, the centre: the query cell of the board overlays
@@ -95,12 +94,6 @@ def format_table(data: dict) -> str:
     lines.append(f"{'uniform':<18}" + "".join(f"{chance[s]:>8.3f}" for s in SCORES)
                  + f"{np.log2(81):>9.2f}")
     return "\n".join(lines)
-
-
-def write_text_atomic(path, text: str) -> None:
-    """Writes text to a temporary file in the same folder, then renames it into place."""
-    with atomic_open(path, "w") as out:
-        out.write(text)
 
 
 # ------------------------------------------------------------------ sections

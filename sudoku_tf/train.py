@@ -23,6 +23,7 @@ from .decode import Refining
 from .evaluation import evaluate, reference_solutions
 from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_checkpoint,
                  make_optimizer, save)
+from .outputs import check_free
 from .pool import PuzzlePool
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
@@ -64,7 +65,7 @@ class TrainConfig:
     eval_every: int = 1000
     eval_passes: int | None = None     # passes per network call in evaluation (None: n_loops)
     eval_threshold: float | None = None   # iterative fills every legal cell this sure per call
-    patience: int | None = None    # evals without a better solve rate before stopping
+    patience: int | None = None    # evals without a better model before stopping
     max_minutes: float | None = None
     max_cpu_minutes: float | None = None   # a budget of this process's CPU time, all threads
     checkpoint_minutes: float = 5.0
@@ -156,6 +157,7 @@ class TrainState:
 
     step: int = 0
     best: float = -1.0             # best eval solve rate so far
+    best_accuracy: float = -1.0    # its cell accuracy, which breaks ties
     bad_evals: int = 0             # evals since the best
     lr_scale: float = 1.0          # halved once by the divergence guard
     diverged: int = 0
@@ -164,21 +166,38 @@ class TrainState:
 
 
 def checkpoint_path(cfg: TrainConfig) -> Path:
-    out = Path(cfg.out)
-    return out.with_name(out.stem + ".ckpt.npz")
+    return _beside(cfg.out, ".ckpt.npz")
 
 
 def log_path(cfg: TrainConfig) -> Path:
-    out = Path(cfg.out)
-    return out.with_name(out.stem + ".log.jsonl")
+    return _beside(cfg.out, ".log.jsonl")
+
+
+def output_files(cfg: TrainConfig) -> list[Path]:
+    """Every file a run writes: the best model, its checkpoint and its log."""
+    return [Path(cfg.out), checkpoint_path(cfg), log_path(cfg)]
+
+
+def _beside(model_path, suffix: str) -> Path:
+    out = Path(model_path)
+    return out.with_name(out.stem + suffix)
 
 
 class Trainer:
-    """Runs one training: `Trainer(cfg).run()`, or `Trainer.resume(path).run()`."""
+    """Runs one training: `Trainer(cfg).run()`, or `Trainer.resume(path).run()`.
+
+    A run starts its files (`output_files`) and refuses to replace existing ones unless
+    `force`, except `own_files`: those it continues (a resume, from its checkpoint).
+    """
 
     def __init__(self, cfg: TrainConfig, echo=None, quiet: bool = False,
-                 model: NetworkTransformer | None = None):
+                 model: NetworkTransformer | None = None, force: bool = False,
+                 own_files=()):
+        own = {Path(p).resolve() for p in own_files}
+        check_free([p for p in output_files(cfg) if p.resolve() not in own], force)
         self.cfg = cfg
+        self.new_log = log_path(cfg).resolve() not in own
+        self.interrupted = False
         self.echo = echo or (lambda msg: print(msg, file=sys.stderr))
         self.quiet = quiet
         self.model = model or build_model(cfg)
@@ -194,15 +213,17 @@ class Trainer:
     def resume(cls, path, overrides: dict | None = None, **kw) -> "Trainer":
         """A trainer continuing the checkpoint at path (overrides e.g. steps, max_minutes)."""
         model, meta, extras = load_checkpoint(path)
-        if "train" not in meta:
-            raise ValueError(f"{path}: a model file, not a training checkpoint")
+        if "train" not in meta or not any(k.startswith("opt/") for k in extras):
+            raise ValueError(f"{path} is a model file, not a training checkpoint; resume from "
+                             f"the checkpoint written beside it, {_beside(path, '.ckpt.npz')}")
         cfg = TrainConfig.from_json({**meta["train"]["config"], **(overrides or {})})
+        same_out = cfg.out == meta["train"]["config"]["out"]
         model.optimizer = make_optimizer(_optimizer(cfg), model.params())
         model.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
-        trainer = cls(cfg, model=model, **kw)
+        trainer = cls(cfg, model=model, own_files=output_files(cfg) if same_out else [path], **kw)
         trainer.state = TrainState(**meta["train"]["state"])
-        if cfg.out != meta["train"]["config"]["out"]:       # a new output keeps its own best
-            trainer.state.best, trainer.state.bad_evals = -1.0, 0
+        if not same_out:                                    # a new output keeps its own best
+            trainer.state.best, trainer.state.best_accuracy, trainer.state.bad_evals = -1.0, -1.0, 0
         trainer.rng.bit_generator.state = meta["train"]["rng"]
         if isinstance(trainer.train_set, PuzzlePool):
             trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])
@@ -265,10 +286,11 @@ class Trainer:
         """Trains until steps, the time budget, early stopping or Ctrl-C; returns the last eval."""
         cfg = self.cfg
         Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
-        if self.state.step == 0:
-            self._log({"config": cfg.to_json(), "params": self.model.n_params()})
-            if not self.quiet:
-                self.echo(self.model.summary())
+        if self.new_log:
+            self._log({"config": cfg.to_json(), "params": self.model.n_params()}, mode="w")
+            self.new_log = False
+        if self.state.step == 0 and not self.quiet:
+            self.echo(self.model.summary())
         started = time.monotonic() - self.state.elapsed
         cpu_started = time.process_time() - self.state.cpu_seconds
         last_ckpt = time.monotonic()
@@ -290,7 +312,7 @@ class Trainer:
                 if self.state.step % cfg.eval_every == 0 or self.state.step == cfg.steps:
                     last = self._evaluate(loss)
                     if cfg.patience and self.state.bad_evals >= cfg.patience:
-                        self.echo(f"early stop: no better solve rate in {cfg.patience} evaluations")
+                        self.echo(f"early stop: no better model in {cfg.patience} evaluations")
                         break
                 if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
                     self.save_checkpoint()
@@ -305,8 +327,10 @@ class Trainer:
             bar.close()
             signal.signal(signal.SIGINT, previous)
             self.save_checkpoint()
+        self.interrupted = bool(interrupted)
         if interrupted:
-            self.echo(f"interrupted at step {self.state.step}; resume with --resume {checkpoint_path(cfg)}")
+            self.echo(f"interrupted at step {self.state.step}; checkpoint saved, continue with: "
+                      f"sudoku-tf train --resume {checkpoint_path(cfg)}")
         if self.state.best < 0:                                      # never evaluated: keep the last
             self._save_model()
         return last
@@ -351,9 +375,10 @@ class Trainer:
         record = {"step": self.state.step, "loss": loss, **metrics,
                   "minutes": round(self.state.elapsed / 60, 2), "lr_scale": self.state.lr_scale}
         self._log(record)
-        better = metrics["solve_rate"] > self.state.best
+        score = (metrics["solve_rate"], metrics["cell_accuracy"])   # accuracy breaks ties
+        better = score > (self.state.best, self.state.best_accuracy)
         if better:
-            self.state.best, self.state.bad_evals = metrics["solve_rate"], 0
+            (self.state.best, self.state.best_accuracy), self.state.bad_evals = score, 0
             self._save_model()
         else:
             self.state.bad_evals += 1
@@ -395,6 +420,6 @@ class Trainer:
             p.value[...] = v
         self.model.optimizer.load_state_arrays(opt_state)
 
-    def _log(self, record: dict) -> None:
-        with open(log_path(self.cfg), "a") as f:
+    def _log(self, record: dict, mode: str = "a") -> None:
+        with open(log_path(self.cfg), mode) as f:
             f.write(json.dumps(record) + "\n")

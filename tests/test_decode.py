@@ -4,8 +4,9 @@ the batched propagation and guided search underneath them."""
 import numpy as np
 import pytest
 
-from sudoku_tf.board import EMPTY, has_conflict, is_valid_solution
-from sudoku_tf.decode import Refining, SymmetryAveraged, decode, guided, iterative, load_model, oneshot
+from sudoku_tf.board import EMPTY, candidates_mask, has_conflict, is_valid_solution
+from sudoku_tf.decode import (Refining, SymmetryAveraged, auto, decode, guided, iterative,
+                              load_model, oneshot)
 from sudoku_tf.evaluation import fill_trace
 from sudoku_tf.guided_search import guided_search, propagate, to_boards, to_masks
 from sudoku_tf.nn import ModelFileError, NetworkN, save
@@ -263,3 +264,56 @@ def test_refining_pass_by_pass_equals_the_model_running_all_passes_at_once():
     boards[:, :9] = np.arange(1, 10)
     one_at_a_time = Refining(model, passes=5, halt_after=99).predict(boards)
     np.testing.assert_allclose(one_at_a_time, model.predict(boards, passes=5), rtol=1e-5, atol=1e-6)
+
+
+class SlipsLate:
+    """Knows the answer until `late` cells are left empty, then puts all its mass on a
+    legal wrong digit of the first cell that has one."""
+
+    def __init__(self, solutions, late):
+        self.knows, self.late = StandIn(solutions), late
+
+    def predict(self, tokens):
+        tokens = np.atleast_2d(tokens)
+        probs = self.knows.predict(tokens)
+        for board, p in zip(tokens, probs):
+            if (board == EMPTY).sum() > self.late:
+                continue
+            legal = candidates_mask(board[None])[0] & (board == EMPTY)[:, None] & (p < 0.5)
+            if legal.any():
+                cell, digit = np.argwhere(legal)[0]
+                p[:] = 0
+                p[cell, digit] = 1
+        return probs
+
+
+def test_auto_leaves_what_the_network_solves_alone_to_it(puzzles):
+    boards, solutions = puzzles
+    result = auto(StandIn(solutions), boards)
+    assert result.solved.all() and result.network_solved.all()
+    assert (result.network_placed == (boards == EMPTY)).all()
+    assert (result.calls == iterative(StandIn(solutions), boards).calls).all()
+
+
+def test_auto_finishes_with_search_from_the_networks_last_sound_board(puzzles):
+    boards, solutions = puzzles
+    result = auto(SlipsLate(solutions, late=15), boards)
+    assert result.solved.all() and (result.boards == solutions).all()
+    assert not result.network_solved.any()                 # every board went wrong at the end
+    sound = (boards == EMPTY).sum(1) - 15
+    assert (result.network_placed.sum(1) == sound).all()   # exactly the sound fills are kept
+    assert ((result.order >= 0) == (boards == EMPTY)).all()
+    last_network_step = np.where(result.network_placed, result.order, -1).max(1)
+    first_search_step = np.where(~result.network_placed & (boards == EMPTY), result.order, 99).min(1)
+    assert (first_search_step > last_network_step).all()    # the search's steps come after
+
+
+def test_auto_restarts_from_the_puzzle_when_the_network_was_wrong_early(puzzles):
+    boards, solutions = puzzles
+    result = auto(StandIn(solutions, "wrong"), boards)
+    assert result.solved.all() and (result.boards == solutions).all()
+    assert not result.network_solved.any()
+    assert ((result.order >= 0) == (boards == EMPTY)).all()
+    unsolvable = wrong_given(boards[3], solutions[3])[None]
+    none = auto(StandIn(solutions, "uniform"), unsolvable)
+    assert none.no_solution[0] and not none.solved[0] and not none.network_placed.any()

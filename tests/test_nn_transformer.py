@@ -213,6 +213,7 @@ def test_reference_flat_one_hot_targets_equal_class_ids():
     assert model.loss(tokens, onehot) == pytest.approx(model.loss(tokens, ids))
 
 
+@pytest.mark.slow
 def test_transformer_learns_which_tokens_repeat_elsewhere():
     """A task that needs attention: label each token 1 if its value occurs elsewhere."""
     rng = np.random.default_rng(0)

@@ -17,7 +17,7 @@ from sudoku_tf.board import format_lines, parse_board
 from sudoku_tf.charts import png_data_uri
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import NetworkN, save
-from sudoku_tf.report import parse_cell, write_text_atomic
+from sudoku_tf.report import parse_cell
 from sudoku_tf.train import TrainConfig, build_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,24 +145,6 @@ def test_bad_inputs_exit_2_with_one_line(files, tmp_path):
         assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
         assert message in result.stderr
     assert not (tmp_path / "x.html").exists()
-
-
-def test_help_shows_examples():
-    result = CliRunner().invoke(cli, ["report", "--help"])
-    assert result.exit_code == 0 and "Examples:" in result.stdout and "sudoku-tf report " in result.stdout
-
-
-def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    out = tmp_path / "sub" / "r.html"
-    write_text_atomic(out, "old")
-
-    def disk_full(*args):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("os.replace", disk_full)
-    with pytest.raises(OSError, match="disk full"):
-        write_text_atomic(out, "new")
-    assert out.read_text() == "old" and [p.name for p in out.parent.iterdir()] == ["r.html"]
 
 
 def test_png_data_uri_round_trips():

@@ -4,6 +4,9 @@ and bad options are refused with one line."""
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -13,7 +16,7 @@ from sudoku_tf.cli import cli
 from sudoku_tf.data import reveal, save_dataset
 from sudoku_tf.evaluation import evaluate
 from sudoku_tf.generator import PuzzleSpec, generate_puzzles
-from sudoku_tf.nn import load, load_with_meta
+from sudoku_tf.nn import load, load_with_meta, warmup_cosine
 from sudoku_tf.pool import PuzzlePool
 from sudoku_tf.solver import count_solutions
 from sudoku_tf.train import TrainConfig, Trainer, TrainingStopped, checkpoint_path, curriculum_low
@@ -35,6 +38,7 @@ def _config(tmp_path, data, **kw):
                           **kw})
 
 
+@pytest.mark.slow
 def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
     cfg = _config(tmp_path, easy_file, d_model=32, n_heads=4, d_ff=64, n_blocks=2, n_loops=1,
                   steps=300, batch_size=32, lr=3e-3, warmup=20, givens=(50, 70), eval_every=300)
@@ -206,3 +210,106 @@ def test_resuming_into_a_new_output_writes_its_own_best_model(tmp_path, easy_fil
                                                         "steps": 6}, quiet=True)
     moved.run()
     assert (tmp_path / "b" / "m.npz").is_file() and (tmp_path / "b" / "m.ckpt.npz").is_file()
+    log = [json.loads(line) for line in (tmp_path / "b" / "m.log.jsonl").read_text().splitlines()]
+    assert log[0]["config"]["out"] == str(tmp_path / "b" / "m.npz")
+    assert [r["step"] for r in log[1:]] == [6]
+
+
+def test_resuming_from_a_model_file_says_which_checkpoint_to_pass(tmp_path, easy_file):
+    Trainer(_config(tmp_path, easy_file, steps=2, eval_every=2), quiet=True).run()
+    result = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "m.npz")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: {tmp_path / 'm.npz'} is a model file, not a training "
+                             f"checkpoint; resume from the checkpoint written beside it, "
+                             f"{tmp_path / 'm.ckpt.npz'}\n")
+
+
+@pytest.mark.parametrize("existing", ["m.npz", "m.ckpt.npz", "m.log.jsonl"])
+def test_train_refuses_to_replace_its_files_without_force(tmp_path, easy_file, existing):
+    (tmp_path / existing).write_text("old")
+    args = ["train", "--data", easy_file, "--eval-data", easy_file, "--out", str(tmp_path / "m.npz"),
+            "--d-model", "16", "--heads", "2", "--d-ff", "32", "--blocks", "1", "--loops", "1",
+            "--batch-size", "8", "--eval-size", "8", "--steps", "2", "--eval-every", "2", "-q"]
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 2
+    assert refused.stderr == f"Error: {tmp_path / existing} exists; pass --force to replace it\n"
+    assert (tmp_path / existing).read_text() == "old"
+    forced = CliRunner().invoke(cli, [*args, "--force"])
+    assert forced.exit_code == 0, forced.output
+    log = [json.loads(line) for line in (tmp_path / "m.log.jsonl").read_text().splitlines()]
+    assert "config" in log[0] and [r["step"] for r in log[1:]] == [2]     # a fresh log
+    assert load(tmp_path / "m.npz").n_params() > 0
+    resumed = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "m.ckpt.npz"),
+                                       "--steps", "4", "-q"])
+    assert resumed.exit_code == 0, resumed.output                     # continues its own files
+    log = (tmp_path / "m.log.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in log[1:]] == [2, 4]
+
+
+def test_ties_in_solve_rate_go_to_the_better_cell_accuracy(tmp_path, easy_file, monkeypatch):
+    scores = iter([0.2, 0.5, 0.4])
+
+    def unsolved(model, puzzles, solutions, **settings):
+        return {"solve_rate": 0.0, "cell_accuracy": next(scores)}
+
+    monkeypatch.setattr("sudoku_tf.train.evaluate", unsolved)
+    trainer = Trainer(_config(tmp_path, easy_file, steps=6, eval_every=2), quiet=True)
+    trainer.run()
+    _, meta = load_with_meta(trainer.cfg.out)
+    assert meta["train"]["state"]["step"] == 4
+    assert trainer.state.best_accuracy == 0.5 and trainer.state.bad_evals == 1
+
+
+def test_resume_to_a_larger_step_count_replans_the_cosine_from_there(tmp_path, easy_file,
+                                                                     monkeypatch):
+    first = Trainer(_config(tmp_path, easy_file, steps=4, eval_every=4, warmup=0), quiet=True)
+    first.run()
+    resumed = Trainer.resume(checkpoint_path(first.cfg), {"steps": 8}, quiet=True)
+    rates = []
+    real_train = resumed.model.train
+
+    def recording(*args, lr, **kw):
+        rates.append(resumed.model.optimizer.current_lr(lr))    # the rate the step will use
+        return real_train(*args, lr=lr, **kw)
+
+    monkeypatch.setattr(resumed.model, "train", recording)
+    resumed.run()
+    planned = [warmup_cosine(step, 1e-3, 0, 8) for step in range(4, 8)]
+    assert rates == planned            # the schedule of an 8-step run, from step 4 on
+    straight = Trainer(_config(tmp_path / "b", easy_file, steps=8, eval_every=4, warmup=0),
+                       quiet=True)
+    straight.run()                     # whose first 4 steps took larger rates than the 4-step run's
+    assert any((a.value != b.value).any()
+               for a, b in zip(straight.model.params(), resumed.model.params()))
+
+
+def test_ctrl_c_saves_a_checkpoint_says_how_to_resume_and_exits_130(tmp_path, easy_file):
+    out = tmp_path / "m.npz"
+    command = [sys.executable, "-m", "sudoku_tf", "train", "--data", easy_file,
+               "--eval-data", easy_file, "--out", str(out), "--d-model", "16", "--heads", "2",
+               "--d-ff", "32", "--blocks", "1", "--loops", "1", "--batch-size", "8",
+               "--eval-size", "8", "--steps", "1000000", "--checkpoint-minutes", "0.0001"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ckpt = tmp_path / "m.ckpt.npz"
+    deadline = time.monotonic() + 60
+    while not ckpt.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)               # the first checkpoint: the loop is running
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert f"continue with: sudoku-tf train --resume {ckpt}" in stderr
+    assert "Traceback" not in stderr
+    step = load_with_meta(ckpt)[1]["train"]["state"]["step"]
+    assert 0 < step < 1000000
+
+
+def test_resuming_a_copied_checkpoint_into_its_own_out_needs_no_force(tmp_path, easy_file):
+    first = Trainer(_config(tmp_path / "a", easy_file, steps=2, eval_every=2), quiet=True)
+    first.run()
+    copy = tmp_path / "b" / "m.ckpt.npz"                    # the model card's recipe
+    copy.parent.mkdir()
+    copy.write_bytes(checkpoint_path(first.cfg).read_bytes())
+    result = CliRunner().invoke(cli, ["train", "--resume", str(copy), "--out",
+                                      str(tmp_path / "b" / "m.npz"), "--steps", "4", "-q"])
+    assert result.exit_code == 0, result.output
+    assert load_with_meta(copy)[1]["train"]["state"]["step"] == 4

@@ -1,0 +1,47 @@
+"""What every `sudoku-tf` command shares: help with examples, the version, and help
+whose defaults are the ones the code uses."""
+
+import re
+from dataclasses import fields
+
+import pytest
+from click.testing import CliRunner
+
+from sudoku_tf import __version__
+from sudoku_tf.cli import cli
+from sudoku_tf.train import TrainConfig
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), terminal_width=200)
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_examples(command):
+    for flag in ("--help", "-h"):
+        result = run(command, flag)
+        assert result.exit_code == 0, result.output
+        assert "Examples:" in result.stdout and f"sudoku-tf {command} " in result.stdout
+
+
+def test_the_group_shows_its_version_and_lists_every_command():
+    version = run("--version")
+    assert version.exit_code == 0 and version.stdout == f"sudoku-tf, version {__version__}\n"
+    listing = run("--help").stdout
+    assert all(name in listing for name in cli.commands)
+
+
+def test_train_help_shows_the_defaults_of_train_config():
+    text = run("train", "--help").stdout
+    params = {p.name: p for p in cli.commands["train"].params}
+    shown = 0
+    for field in fields(TrainConfig):
+        value = getattr(TrainConfig(), field.name)
+        if field.name not in params or value in (None, []):
+            continue
+        flag = params[field.name].opts[-1]
+        expected = "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        line = re.search(rf"^\s+{re.escape(flag)} .*?(?=^\s+-)", text, re.M | re.S)[0]
+        assert f"[default: {expected}" in " ".join(line.split()), flag
+        shown += 1
+    assert shown >= 20                 # every field with a default and a flag
