@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .board import BOX, COL, EMPTY, N_CELLS, ROW
-from .decode import iterative
+from .decode import Refining, iterative
 
 CLASSES = ("self", "row", "row+box", "box", "column+box", "column", "other")
 SCORES = ("self", "row", "column", "box", "other")
@@ -109,8 +109,10 @@ class StageStats:
         return [[label_head(s) for s in layer] for layer in self.scores()]
 
 
-def collect(model, boards: np.ndarray, name: str = "boards", batch_size: int = 32) -> StageStats:
-    """Runs the model over boards (N, 81) int8 and averages the attention of every head."""
+def collect(model, boards: np.ndarray, name: str = "boards", batch_size: int = 32,
+            passes: int | None = None) -> StageStats:
+    """Runs the model over boards (N, 81) int8 and averages the attention of every head
+    in every one of `passes` passes (default: the model's own)."""
     boards = np.atleast_2d(boards).astype(np.int8)
     if not len(boards):
         raise ValueError("no boards to collect attention from")
@@ -122,7 +124,7 @@ def collect(model, boards: np.ndarray, name: str = "boards", batch_size: int = 3
     sums = None
     for start in range(0, len(boards), batch_size):
         part = slice(start, start + batch_size)
-        model.forward(boards[part])                                 # every pass keeps its maps
+        model.forward(boards[part], passes)                         # every pass keeps its maps
         layers = model.get_attention_weights()                       # L x (B, H, 81, 81)
         if sums is None:
             shape = (len(layers), layers[0].shape[1])
@@ -199,12 +201,15 @@ def _named(names, values) -> dict:
     return {name: round(float(v), 4) for name, v in zip(names, values)}
 
 
-def analyze(model, puzzles: np.ndarray, batch_size: int = 32) -> AttentionAnalysis:
-    """Attention statistics of every head on the puzzles (N, 81) and on the boards that
-    iterative decoding (LATE_PER_STEP cells a call) reaches when LATE_FRACTION is filled."""
+def analyze(model, puzzles: np.ndarray, batch_size: int = 32,
+            passes: int | None = None) -> AttentionAnalysis:
+    """Attention statistics of every head, in each of `passes` passes (default: the
+    model's own), on the puzzles (N, 81) and on the boards that iterative decoding
+    (LATE_PER_STEP cells a call) reaches when LATE_FRACTION is filled."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
-    decoded = iterative(model, puzzles, per_step=LATE_PER_STEP, batch_size=batch_size)
+    network = Refining(model, passes)
+    decoded = iterative(network, puzzles, per_step=LATE_PER_STEP, batch_size=batch_size)
     late = late_boards(puzzles, decoded.boards, decoded.order)
-    config = {k: model.config()[k] for k in ("n_blocks", "n_loops", "n_heads")}
-    return AttentionAnalysis(config, collect(model, puzzles, "start", batch_size),
-                             collect(model, late, "late", batch_size))
+    config = {**{k: model.config()[k] for k in ("n_blocks", "n_heads")}, "n_loops": network.passes}
+    return AttentionAnalysis(config, collect(model, puzzles, "start", batch_size, network.passes),
+                             collect(model, late, "late", batch_size, network.passes))

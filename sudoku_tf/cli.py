@@ -95,7 +95,8 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
 
 # ------------------------------------------------------------------ train
 
-_SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops")
+_SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops",
+                "feedback")
 _TRAIN_DEFAULTS = TrainConfig()
 
 
@@ -124,7 +125,15 @@ def _config_default(key: str) -> dict:
 @click.option("--blocks", "n_blocks", type=int, **_config_default("n_blocks"),
               help="Transformer blocks.")
 @click.option("--loops", "n_loops", type=int, **_config_default("n_loops"),
-              help="Passes over the blocks with shared weights, a loss after each.")
+              help="Passes over the blocks with shared weights: the model's default per call.")
+@click.option("--feedback/--no-feedback", **_config_default("feedback"),
+              help="Feed each pass a learned projection of the previous pass's probabilities.")
+@click.option("--grad-passes", type=click.IntRange(min=1),
+              help="Passes per step with a loss and gradients  [default: --loops]")
+@click.option("--free-passes", **_config_default("free_passes"),
+              help="LO-HI: a random number of gradient-free passes before them, per step.")
+@click.option("--carry", type=click.IntRange(min=1), **_config_default("carry"),
+              help="Optimizer steps per batch, each going on from the state the last reached.")
 @click.option("--norm", type=click.Choice(NORMS), **_config_default("norm"),
               help="LayerNorm placement.")
 @click.option("--positions", type=click.Choice(POSITIONS), **_config_default("positions"),
@@ -145,10 +154,16 @@ def _config_default(key: str) -> dict:
               help="Held-out puzzles; default: a generated set from another seed.")
 @click.option("--eval-size", type=click.IntRange(min=1), **_config_default("eval_size"),
               help="Evaluation puzzles.")
+@click.option("--eval-passes", type=click.IntRange(min=1),
+              help="Passes per network call in evaluation  [default: --loops]")
+@click.option("--eval-threshold", type=click.FloatRange(0, 1, min_open=True),
+              help="Evaluation's iterative decoding also fills every legal cell this sure.")
 @click.option("--patience", type=click.IntRange(min=1),
               help="Stop after this many evaluations without a better model.")
 @click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True),
               help="Wall-clock budget.")
+@click.option("--max-cpu-minutes", type=click.FloatRange(min=0, min_open=True),
+              help="Budget of this process's CPU time (all threads).")
 @click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),
               **_config_default("checkpoint_minutes"), help="Minutes between checkpoints.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), **_config_default("out"),
@@ -180,8 +195,9 @@ def train(ctx, config_file, resume, force, quiet, **options) -> None:
 
     given = {k: v for k, v in options.items()
              if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
-    if "givens" in given:
-        given["givens"] = _parse_range(given["givens"], "--givens")
+    for key in ("givens", "free_passes"):
+        if key in given:
+            given[key] = _parse_range(given[key], "--" + key.replace("_", "-"))
     for key in ("data", "eval_data", "out"):
         if key in given:
             given[key] = [str(p) for p in given[key]] if key == "data" else str(given[key])
@@ -247,6 +263,18 @@ def _decode_options(strategies: tuple, default: str, strategy_help: str):
         click.option("--symmetries", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Average the network over K Sudoku symmetries of each board "
                           "(K forward passes per call)."),
+        click.option("--passes", type=click.IntRange(min=1),
+                     help="Passes of the weight-tied blocks per network call (most passes, "
+                          "with halting)  [default: the model's own]"),
+        click.option("--halt-after", type=click.IntRange(min=1),
+                     help="Stop refining a board once its predicted digits have not changed "
+                          "for K passes."),
+        click.option("--confident", type=click.FloatRange(0, 1, min_open=True),
+                     help="Stop refining a board once every empty cell's top probability "
+                          "reaches P."),
+        click.option("--threshold", type=click.FloatRange(0, 1, min_open=True),
+                     help="iterative and auto: also fill, in the same call, every legal cell "
+                          "the network gives at least P."),
     ]
 
     def add(command):
@@ -281,16 +309,24 @@ def _looks_like_a_puzzle(text: str) -> bool:
     return bool(cells) and (set(text) <= _PUZZLE_CHARS or len(cells) == 81)
 
 
-def _load_model(path: Path, symmetries: int = 1):
-    from .decode import SymmetryAveraged, load_model
+def _load_model(path: Path):
+    from .decode import load_model
     from .nn import ModelFileError
 
     try:
-        model = load_model(path)
+        return load_model(path)
     except ModelFileError as err:
         hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
         raise InputError(f"{err}{hint}") from None
-    return SymmetryAveraged(model, symmetries) if symmetries > 1 else model
+
+
+def _network(path: Path, symmetries: int, passes, halt_after, confident):
+    """The model at path as decoders see it: its passes per call (with halting, if asked),
+    averaged over symmetries. Returns (network, the Refining that counts passes)."""
+    from .decode import Refining, SymmetryAveraged
+
+    refining = Refining(_load_model(path), passes, halt_after, confident)
+    return (SymmetryAveraged(refining, symmetries) if symmetries > 1 else refining), refining
 
 
 @cli.command()
@@ -305,8 +341,8 @@ def _load_model(path: Path, symmetries: int = 1):
               help="Also list the cells in the order they were filled, with the network's "
                    "confidence for each.")
 @click.pass_context
-def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, symmetries, fmt,
-          trace) -> None:
+def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
+          halt_after, confident, threshold, fmt, trace) -> None:
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
@@ -326,10 +362,11 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     from .evaluation import records
 
     boards, _ = _read_puzzles(puzzles)
-    model = _load_model(model_path, symmetries)
+    model, refining = _network(model_path, symmetries, passes, halt_after, confident)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
-        result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update)
+        result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update,
+                        threshold)
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
@@ -339,7 +376,8 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     alone = ("" if result.network_solved is None else
              f"the network alone solved {int(result.network_solved.sum())}; ")
     click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
-               f"({alone}{result.calls.mean():.1f} network calls per puzzle)", err=True)
+               f"({alone}{result.calls.mean():.1f} network calls per puzzle, "
+               f"{refining.mean_passes:.1f} passes per call)", err=True)
     if solved < len(boards):
         if result.no_solution is None:
             click.echo("--strategy auto or search always finds the solution when there is one",
@@ -378,8 +416,8 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=
 @_decode_options(STRATEGIES, "iterative", _STRATEGY_HELP + ".")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
-def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, limit,
-                 as_json) -> None:
+def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
+                 halt_after, confident, threshold, limit, as_json) -> None:
     """Measure how well a model solves the puzzles of FILE.
 
     Reports the full-solve rate, network calls and puzzles per second under --strategy,
@@ -397,15 +435,17 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
-    model = _load_model(model_path, symmetries)
+    model, refining = _network(model_path, symmetries, passes, halt_after, confident)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
-                              batch_size, by_givens=True, progress=bar.update)
+                              batch_size, by_givens=True, progress=bar.update, threshold=threshold)
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
     report = {"file": file, "model": str(model_path), "strategy": strategy,
-              "symmetries": symmetries, **report}
+              "symmetries": symmetries, "passes": refining.passes, "halt_after": halt_after,
+              "confident": confident, "threshold": threshold, **report,
+              "mean_passes": refining.mean_passes}
     click.echo(json.dumps(report) if as_json else _format_eval(report))
 
 
@@ -414,7 +454,9 @@ def _format_eval(report: dict) -> str:
     head = (f"{'givens':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
             f"{'median calls':>14}{'puzzles/s':>11}")
     averaged = f", {report['symmetries']} symmetries" if report["symmetries"] > 1 else ""
-    rows = [f"{report['file']}: {report['strategy']} with {report['model']}{averaged}", head]
+    passes = (f", up to {report['passes']} passes per call ({report['mean_passes']:.1f} on average)"
+              if report["halt_after"] or report["confident"] else f", {report['passes']} passes per call")
+    rows = [f"{report['file']}: {report['strategy']} with {report['model']}{averaged}{passes}", head]
     for label, r in [("all", report), *((b["givens"], b) for b in report["by_givens"])]:
         rows.append(f"{label:<7}{r['puzzles']:>8}{r['solve_rate']:>9.1%}{r['cell_accuracy']:>10.1%}"
                     f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}"
@@ -438,8 +480,11 @@ def _format_eval(report: dict) -> str:
               help="Use only the first N puzzles.")
 @click.option("--cell", default="r5c5", show_default=True,
               help="The query cell whose attention the board overlays show.")
+@click.option("--passes", type=click.IntRange(min=1),
+              help="Passes of the weight-tied blocks to analyse and decode with  [default: "
+                   "the model's own]")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
-def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
+def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -> None:
     """Write an HTML report of what each attention head looks at.
 
     Runs the model over the puzzles and measures, for every head, the attention a cell
@@ -469,7 +514,7 @@ def report(model_path, puzzles, output, json_path, limit, cell, force) -> None:
     boards = boards[:limit]
     click.echo(f"analysing attention on {len(boards)} puzzles", err=True)
     result = build_report(model, boards, None if solutions is None else solutions[:limit],
-                          str(model_path), puzzles, query)
+                          str(model_path), puzzles, query, passes)
     write_text(output, result.html, force)
     text = json.dumps(result.data, indent=1)
     if json_path and not to_stdout:

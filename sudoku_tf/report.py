@@ -18,7 +18,7 @@ from .attention import (CLASS_CHANCE, CLASSES, DOMINANCE, LABELS, LATE_FRACTION,
 from .board import EMPTY, cell_name, format_line
 from .charts import (COLORS, class_bars_svg, confidence_svg, decode_board_svg, head_svg,
                      label_grid_svg)
-from .decode import iterative
+from .decode import Refining, iterative
 from .evaluation import fill_trace
 from .solver import solve
 
@@ -37,11 +37,12 @@ class Report:
 
 def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None,
                  model_name: str = "model", puzzles_name: str = "puzzles",
-                 cell: int = DEFAULT_CELL) -> Report:
-    """Analyses every head on puzzles (N, 81) and decodes the first one step by step."""
+                 cell: int = DEFAULT_CELL, passes: int | None = None) -> Report:
+    """Analyses every head in each of `passes` passes (default: the model's own) on
+    puzzles (N, 81) and decodes the first one step by step."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
-    analysis = analyze(model, puzzles)
-    config = model.config()
+    analysis = analyze(model, puzzles, passes=passes)
+    config = {**model.config(), "n_loops": analysis.config["n_loops"]}
     data = {
         "model": {"file": model_name, "params": model.n_params(),
                   **{k: config[k] for k in ("d_model", "n_heads", "d_ff", "n_blocks", "n_loops",
@@ -57,7 +58,8 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
         record["name"] = head_name(record, config["n_loops"])
     data["labels"] = {label: sum(h["label"] == label for h in data["heads"]) for label in LABELS}
     solution = solutions[0] if solutions is not None else solve(puzzles[0])
-    data["example"], example_html = _example(model, puzzles[0], solution)
+    data["example"], example_html = _example(Refining(model, config["n_loops"]), puzzles[0],
+                                             solution)
     sections = [_summary(data, config["n_loops"]), _table(data), _blocks(data, analysis),
                 _heads(data, analysis, cell), example_html]
     return Report(_page(data, sections), data)

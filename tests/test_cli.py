@@ -40,7 +40,10 @@ def test_train_help_shows_the_defaults_of_train_config():
         if field.name not in params or value in (None, []):
             continue
         flag = params[field.name].opts[-1]
-        expected = "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        if isinstance(value, bool):                    # an on/off pair shows the chosen side
+            expected = (params[field.name].opts if value else params[field.name].secondary_opts)[-1][2:]
+        else:
+            expected = "-".join(map(str, value)) if isinstance(value, tuple) else str(value)
         line = re.search(rf"^\s+{re.escape(flag)} .*?(?=^\s+-)", text, re.M | re.S)[0]
         assert f"[default: {expected}" in " ".join(line.split()), flag
         shown += 1

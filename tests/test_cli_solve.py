@@ -247,3 +247,42 @@ def test_the_shipped_default_model_solves_the_example_alone():
     assert record["solution"] == SOLUTION and record["network_solved"] is True
     assert record["network_cells"] == PUZZLE.count(".") and record["backtracks"] == 0
     assert "with auto" in result.stderr and "the network alone solved 1;" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def recurrent_model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "recurrent.npz"
+    save(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2,
+                                 feedback=True)), path)
+    return str(path)
+
+
+def test_passes_and_halting_reach_the_network_and_are_reported(recurrent_model):
+    reports = {}
+    for flags in ([], ["--passes", 6], ["--passes", 6, "--confident", 0.01]):
+        result = run("eval", DATA / "example.csv", "--model", recurrent_model, "--json",
+                     "--strategy", "oneshot", *flags)
+        assert result.exit_code == 0, result.stderr
+        reports[len(flags)] = json.loads(result.stdout)
+    assert reports[0]["passes"] == 2 and reports[0]["mean_passes"] == 2     # the model's own
+    assert reports[2]["passes"] == 6 and reports[2]["mean_passes"] == 6
+    confidences = [[t["confidence"] for t in json.loads(solve(
+        recurrent_model, DATA / "example.txt", "--format", "json", "--strategy", "oneshot",
+        "--trace", *flags).stdout)["trace"]] for flags in ([], ["--passes", 6])]
+    assert confidences[0] != confidences[1]              # more passes, another answer
+    # every cell is that sure after one pass: halting stops each board there
+    assert reports[4]["mean_passes"] == 1 and reports[4]["confident"] == 0.01
+    result = solve(recurrent_model, DATA / "example.txt", "--passes", 3, "--strategy", "iterative",
+                   "--threshold", 0.05)
+    assert "3.0 passes per call" in result.stderr
+    calls = json.loads(solve(recurrent_model, DATA / "example.txt", "--format", "json",
+                             "--strategy", "iterative", "--threshold", 0.05).stdout)["calls"]
+    assert calls < 51                                   # a low threshold fills many cells per call
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--passes", 0], "--passes"), (["--threshold", 1.5], "--threshold"),
+    (["--halt-after", 0], "--halt-after"), (["--confident", 0], "--confident")])
+def test_bad_decoding_settings_exit_2_naming_the_option(model, args, message):
+    result = solve(model, DATA / "example.txt", *args)
+    assert result.exit_code == 2 and message in result.stderr
