@@ -1,5 +1,6 @@
 """Inline SVG charts for the attention report: head heatmaps with a board overlay, class
-bars per block, the decoding board and its confidence curve.
+bars per block, the decoding board and its confidence curve, the network's answer
+after each pass.
 
 Each function returns one `<svg>` string; pages and files are `report`'s business.
 `line_chart_svg` draws curves with error bars, standalone, for model cards and ablations.
@@ -23,6 +24,8 @@ COLORS = {"self": "#7c3aed", "row": "#2563eb", "row+box": "#0891b2", "box": "#16
           "column+box": "#ca8a04", "column": "#ea580c", "other": "#cbd5e1", "mixed": "#64748b"}
 HEAT_PX = 3                # screen pixels per cell of the 81x81 heatmap
 BOARD_PX = 26              # per cell of a small board overlay
+BOARD_MARGIN = 6           # around a drawn Sudoku board
+BASELINE = 0.675           # of a digit half a cell high, down the cell: centres the digit
 
 
 def ramp(values: np.ndarray, anchors=BLUES) -> np.ndarray:
@@ -193,26 +196,56 @@ def decode_board_svg(puzzle: np.ndarray, board: np.ndarray, order: np.ndarray,
                      confidence: np.ndarray, solution: np.ndarray | None) -> str:
     """The decoded board: givens in black; each filled cell tinted by the model's confidence,
     with its step number, in a `<g class="step" data-step=k>`; wrong digits struck in red."""
-    cell, x0, y0 = 40, 6, 6
-    body = [_rect(x0, y0, 9 * cell, 9 * cell, "#ffffff")]
+    cell = 40
     colors = ramp(confidence, CONFIDENCE)
-    for i in range(81):
-        x, y = x0 + COL[i] * cell, y0 + ROW[i] * cell
-        if puzzle[i] != EMPTY:
-            body.append(_text(x + cell / 2, y + cell / 2 + 7, puzzle[i], size=20, fill="#0f172a",
-                              extra=' font-weight="600"'))
-        elif order[i] >= 0:
-            wrong = solution is not None and board[i] != solution[i]
-            note = f"step {order[i] + 1}: {cell_name(i)} = {board[i]}, p = {confidence[i]:.2f}"
-            body.append(f'<g class="step" data-step="{order[i]}" data-note="{escape(note)}'
-                        f'{" (wrong)" if wrong else ""}"><title>{escape(note)}</title>'
-                        + _rect(x + 1, y + 1, cell - 2, cell - 2, _hex(colors[i]),
-                                "#b91c1c" if wrong else "none", 2)
-                        + _text(x + cell / 2, y + cell / 2 + 7, board[i], size=20,
-                                fill="#b91c1c" if wrong else "#1d4ed8")
-                        + _text(x + 3, y + 10, order[i] + 1, "start", 8, "#475569") + "</g>")
+    marks = []
+    for i in np.flatnonzero((puzzle == EMPTY) & (order >= 0)):
+        wrong = solution is not None and board[i] != solution[i]
+        note = f"step {order[i] + 1}: {cell_name(i)} = {board[i]}, p = {confidence[i]:.2f}"
+        marks.append(_mark(i, cell, board[i], colors[i], wrong, order[i] + 1, note,
+                           f' class="step" data-step="{order[i]}" data-note="{escape(note)}'
+                           f'{" (wrong)" if wrong else ""}"'))
+    return _board_svg(puzzle, cell, marks, "decode-board", "iterative decoding")
+
+
+def belief_board_svg(puzzle: np.ndarray, board: np.ndarray, confidence: np.ndarray,
+                     solution: np.ndarray | None, label: str) -> str:
+    """The network's answer at one moment: givens in black; each empty cell shows its digit
+    in `board`, tinted by `confidence` (81,) and with it in percent; wrong digits in red."""
+    cell = 32
+    colors = ramp(confidence, CONFIDENCE)
+    marks = []
+    for i in np.flatnonzero(puzzle == EMPTY):
+        wrong = solution is not None and board[i] != solution[i]
+        note = f"{cell_name(i)} = {board[i]}, p = {confidence[i]:.2f}{' (wrong)' if wrong else ''}"
+        marks.append(_mark(i, cell, board[i], colors[i], wrong, round(100 * confidence[i]), note))
+    return _board_svg(puzzle, cell, marks, "belief-board", label)
+
+
+def _board_svg(puzzle: np.ndarray, cell: int, marks: list[str], css_class: str, label: str) -> str:
+    """A board of `cell`-pixel squares: the givens in black, the `marks` of the other cells
+    (from `_mark`), and the lines over them."""
+    x0 = y0 = BOARD_MARGIN
+    body = [_rect(x0, y0, 9 * cell, 9 * cell, "#ffffff")]
+    for i in np.flatnonzero(puzzle != EMPTY):
+        body.append(_text(x0 + (COL[i] + 0.5) * cell, y0 + (ROW[i] + BASELINE) * cell, puzzle[i],
+                          size=cell // 2, fill="#0f172a", extra=' font-weight="600"'))
+    body += marks
     body += _board_lines(x0, y0, cell)
-    return _svg(9 * cell + 12, 9 * cell + 12, body, "decode-board", "iterative decoding")
+    return _svg(9 * cell + 2 * x0, 9 * cell + 2 * y0, body, css_class, label)
+
+
+def _mark(i: int, cell: int, digit: int, rgb, wrong: bool, corner, note: str,
+          attributes: str = "") -> str:
+    """Cell i of a `_board_svg` holding `digit` on the colour `rgb`, a small `corner` label
+    and the tooltip `note`, as a `<g{attributes}>`; a wrong digit red and framed in red."""
+    x, y = BOARD_MARGIN + COL[i] * cell, BOARD_MARGIN + ROW[i] * cell
+    red = "#b91c1c"
+    return (f'<g{attributes}><title>{escape(note)}</title>'
+            + _rect(x + 1, y + 1, cell - 2, cell - 2, _hex(rgb), red if wrong else "none", 2)
+            + _text(x + cell / 2, y + BASELINE * cell, digit, size=cell // 2,
+                    fill=red if wrong else "#1d4ed8")
+            + _text(x + 3, y + 10, corner, "start", 8, "#475569") + "</g>")
 
 
 def confidence_svg(confidence: np.ndarray, wrong: np.ndarray) -> str:

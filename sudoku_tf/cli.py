@@ -481,7 +481,7 @@ def _format_eval(report: dict) -> str:
 @click.option("--cell", default="r5c5", show_default=True,
               help="The query cell whose attention the board overlays show.")
 @click.option("--passes", type=click.IntRange(min=1),
-              help="Passes of the weight-tied blocks to analyse and decode with  [default: "
+              help="Passes of the weight-tied blocks to analyse, show and decode with  [default: "
                    "the model's own]")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -> None:
@@ -490,8 +490,9 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
     Runs the model over the puzzles and measures, for every head, the attention a cell
     puts on its row, column and box, on itself and elsewhere, then labels the head row,
     column, box, self or mixed. The page (one self-contained file) holds a table of all
-    heads, a heatmap per head, a view per block and one puzzle decoded step by step. The
-    table also goes to stdout, unless the JSON does.
+    heads, a heatmap per head, a view per block, and the first puzzle twice: the answer
+    after each pass, and decoded step by step. The table also goes to stdout, unless the
+    JSON does.
 
     \b
     Examples:

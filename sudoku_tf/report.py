@@ -16,8 +16,8 @@ from . import __version__
 from .attention import (CLASS_CHANCE, CLASSES, DOMINANCE, LABELS, LATE_FRACTION, LATE_PER_STEP,
                         MIN_MASS, SCORES, analyze, chance_levels, class_masses)
 from .board import EMPTY, cell_name, format_line
-from .charts import (COLORS, class_bars_svg, confidence_svg, decode_board_svg, head_svg,
-                     label_grid_svg)
+from .charts import (COLORS, belief_board_svg, class_bars_svg, confidence_svg, decode_board_svg,
+                     head_svg, label_grid_svg)
 from .decode import Refining, iterative
 from .evaluation import fill_trace
 from .solver import solve
@@ -39,7 +39,7 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
                  model_name: str = "model", puzzles_name: str = "puzzles",
                  cell: int = DEFAULT_CELL, passes: int | None = None) -> Report:
     """Analyses every head in each of `passes` passes (default: the model's own) on
-    puzzles (N, 81) and decodes the first one step by step."""
+    puzzles (N, 81), shows the first one's answer after each pass and decodes it step by step."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     analysis = analyze(model, puzzles, passes=passes)
     config = {**model.config(), "n_loops": analysis.config["n_loops"]}
@@ -58,10 +58,12 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
         record["name"] = head_name(record, config["n_loops"])
     data["labels"] = {label: sum(h["label"] == label for h in data["heads"]) for label in LABELS}
     solution = solutions[0] if solutions is not None else solve(puzzles[0])
+    data["pass_by_pass"], passes_html = _pass_by_pass(model, puzzles[0], solution,
+                                                      config["n_loops"])
     data["example"], example_html = _example(Refining(model, config["n_loops"]), puzzles[0],
                                              solution)
     sections = [_summary(data, config["n_loops"]), _table(data), _blocks(data, analysis),
-                _heads(data, analysis, cell), example_html]
+                _heads(data, analysis, cell), passes_html, example_html]
     return Report(_page(data, sections), data)
 
 
@@ -212,6 +214,55 @@ def _facts(numbers: dict, stage: str) -> str:
             f"(share {numbers['filled_share']:.2f})</dd>")
 
 
+def _pass_by_pass(model, puzzle: np.ndarray, solution: np.ndarray | None,
+                  passes: int) -> tuple[list[dict], str]:
+    """The puzzle as given, run one pass at a time over the carried state: per pass its JSON
+    record (the best digit of each empty cell; the share right, the mean top probability
+    and the digits changed since the pass before, all over the empty cells) and its board."""
+    empty = puzzle == EMPTY
+    records, figures, state, before = [], [], None, None
+    for k in range(1, passes + 1):
+        probs = model.predict(puzzle[None], passes=1, state=state)[0]          # (81, 9)
+        state = model.last_state
+        board = np.where(empty, probs.argmax(-1) + 1, puzzle)
+        top = probs.max(-1)                                                     # (81,)
+        right = None if solution is None else (board == solution)[empty]
+        record = {"pass": k, "board": format_line(board),
+                  "accuracy": _mean(right), "mean_confidence": _mean(top[empty]),
+                  "changed": None if before is None else int((board != before).sum())}
+        records.append(record)
+        before = board
+        figures.append(f"<figure>{belief_board_svg(puzzle, board, top, solution, f'pass {k}')}"
+                       f"<figcaption>{_pass_caption(record, right)}</figcaption></figure>")
+    check = ("a wrong digit is shown in red" if solution is not None
+             else "the puzzle has no solution to check the digits against")
+    html = f"""<section><h2>Pass by pass</h2>
+<p>The same puzzle as given, before any cell is filled, run one pass of the weight-tied
+blocks at a time, each pass going on from the state the one before left. Each empty cell
+shows the network's most probable digit after that pass, tinted by its probability (red
+low, green high; the small number is that probability in percent); {check}.</p>
+<div class="passes">{"".join(figures)}</div></section>"""
+    return records, html
+
+
+def _mean(values: np.ndarray | None) -> float | None:
+    """The mean rounded for the JSON, or None when there is nothing to average."""
+    return None if values is None or not values.size else round(float(values.mean()), 4)
+
+
+def _pass_caption(record: dict, right: np.ndarray | None) -> str:
+    """'pass 2: 31 of 45 empty cells right (69%), mean top probability 0.62, 5 digits changed'."""
+    parts = []
+    if right is not None and right.size:
+        parts.append(f"{int(right.sum())} of {right.size} empty cells right "
+                     f"({100 * record['accuracy']:.0f}%)")
+    if record["mean_confidence"] is not None:
+        parts.append(f"mean top probability {record['mean_confidence']:.2f}")
+    if record["changed"] is not None:
+        parts.append(f"{_count(record['changed'], 'digit')} changed")
+    return f"<b>pass {record['pass']}</b>" + (": " + ", ".join(parts) if parts else "")
+
+
 def _example(model, puzzle: np.ndarray, solution: np.ndarray | None) -> tuple[dict, str]:
     """The first puzzle decoded one cell per network call: its JSON record and section."""
     result = iterative(model, puzzle[None], per_step=1)
@@ -290,6 +341,7 @@ figcaption { color: var(--muted); font-size: 13px; margin: 4px 0; }
 .facts dd { margin: 0; }
 svg { max-width: 100%; height: auto; display: block; font-family: inherit; }
 .decode { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.passes { display: grid; gap: 12px; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); }
 g.step.current rect { stroke: #0f172a; stroke-width: 3; }
 input[type=range] { width: 220px; vertical-align: middle; }
 button { font: inherit; font-size: 13px; padding: 2px 10px; border-radius: 6px;

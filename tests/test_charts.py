@@ -1,10 +1,16 @@
-"""The standalone line chart: valid SVG with one curve, error bar and legend entry per series."""
+"""The standalone line chart: valid SVG with one curve, error bar and legend entry per series;
+the Sudoku boards of the report: one mark per drawn cell, tinted, wrong digits in red."""
 
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
-from sudoku_tf.charts import line_chart_svg
+from sudoku_tf.board import EMPTY, parse_board
+from sudoku_tf.charts import CONFIDENCE, belief_board_svg, decode_board_svg, line_chart_svg, ramp
+
+PUZZLE = "53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79"
+SOLUTION = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
@@ -28,3 +34,36 @@ def test_line_chart_is_a_standalone_svg_with_every_point_and_error_bar():
 def test_line_chart_refuses_an_empty_chart():
     with pytest.raises(ValueError, match="no points"):
         line_chart_svg({"a": []}, "x", "y")
+
+
+def board_marks(svg: str) -> list[ET.Element]:
+    root = ET.fromstring(svg)
+    assert root.tag == "svg"
+    return root.findall("g")
+
+
+def test_belief_board_shows_each_empty_cells_digit_tinted_with_its_percent_wrong_in_red():
+    puzzle, solution = parse_board(PUZZLE), parse_board(SOLUTION)
+    empty = np.flatnonzero(puzzle == EMPTY)
+    board = solution.copy()
+    board[empty[:3]] = board[empty[:3]] % 9 + 1                          # three wrong digits
+    confidence = np.linspace(0, 0.8, 81)                                 # cell k: k / 100
+    marks = board_marks(belief_board_svg(puzzle, board, confidence, solution, "pass 1"))
+    assert len(marks) == len(empty)
+    red = [m for m in marks if m.find("rect").get("stroke") == "#b91c1c"]
+    assert [m.find("title").text for m in red] == [
+        f"r1c{c + 1} = {board[c]}, p = {confidence[c]:.2f} (wrong)" for c in empty[:3]]
+    last = marks[-1]                                                     # r9c7, cell 78
+    assert [t.text for t in last.findall("text")] == [str(board[78]), "78"]
+    assert last.find("rect").get("fill") == "#%02x%02x%02x" % tuple(ramp(0.78, CONFIDENCE))
+
+
+def test_decode_board_marks_only_filled_cells_as_steps():
+    puzzle, solution = parse_board(PUZZLE), parse_board(SOLUTION)
+    order = np.full(81, -1)
+    order[np.flatnonzero(puzzle == EMPTY)[:4]] = [2, 0, 3, 1]
+    board = np.where(order >= 0, solution, puzzle)
+    marks = board_marks(decode_board_svg(puzzle, board, order, np.full(81, 0.5), solution))
+    assert [m.get("class") for m in marks] == ["step"] * 4
+    assert [m.get("data-step") for m in marks] == ["2", "0", "3", "1"]
+    assert [m.findall("text")[1].text for m in marks] == ["3", "1", "4", "2"]

@@ -1,5 +1,6 @@
 """`sudoku-tf report` end to end with tiny untrained models: well-formed self-contained
-HTML with the stated SVGs, the JSON beside it, refusals, and a render in headless Chromium."""
+HTML with the stated SVGs, the JSON beside it, the pass-by-pass numbers against `predict`,
+refusals, and a render in headless Chromium."""
 
 import base64
 import json
@@ -13,11 +14,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sudoku_tf.board import format_lines, parse_board
+from sudoku_tf.board import EMPTY, format_line, format_lines, parse_board
 from sudoku_tf.charts import png_data_uri
 from sudoku_tf.cli import cli
-from sudoku_tf.nn import NetworkN, save
-from sudoku_tf.report import parse_cell
+from sudoku_tf.nn import NetworkN, load, save
+from sudoku_tf.report import build_report, parse_cell
 from sudoku_tf.train import TrainConfig, build_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +83,9 @@ def test_report_is_well_formed_html_with_one_head_svg_per_head(files):
     tags = parse(html).tags
     svgs = [attrs["class"] for tag, attrs in tags if tag == "svg"]
     # one heatmap+overlay per head (4 block applications x 2 heads), one bar chart per
-    # block application, the label overview, the decoded board and its confidence curve
-    assert sorted(svgs) == sorted(["head-map"] * 8 + ["block-bars"] * 4
+    # block application, the label overview, a board per pass, the decoded board and its
+    # confidence curve
+    assert sorted(svgs) == sorted(["head-map"] * 8 + ["block-bars"] * 4 + ["belief-board"] * 2
                                   + ["label-grid", "decode-board", "confidence"])
     cards = [attrs["id"] for tag, attrs in tags if tag == "article"]
     assert cards == [f"p{p}.b{b}.h{h}" for p in (1, 2) for b in (1, 2) for h in (1, 2)]
@@ -114,6 +116,57 @@ def test_untrained_model_is_all_mixed_in_json_and_table(files):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["head", "label", "self"] and len(lines) == 10
     assert "wrote" in result.stderr and str(folder / "r.json") in result.stderr
+
+
+def fresh_passes(model, puzzle: str, solution: str, passes: int) -> list[dict]:
+    """What `predict` with 1, 2, ... passes, each run from scratch, says of the puzzle's
+    empty cells: the board of best digits, the share right, the mean top probability and
+    the digits changed from one pass count to the next."""
+    puzzle, solution = parse_board(puzzle), parse_board(solution)
+    empty = puzzle == EMPTY
+    out, before = [], None
+    for k in range(1, passes + 1):
+        probs = model.predict(puzzle, passes=k)                             # (81, 9)
+        board = np.where(empty, probs.argmax(-1) + 1, puzzle)
+        out.append({"pass": k, "board": format_line(board),
+                    "accuracy": (board == solution)[empty].mean(),
+                    "mean_confidence": probs.max(-1)[empty].mean(),
+                    "changed": None if before is None else int((board != before).sum())})
+        before = board
+    return out
+
+
+def assert_same_passes(got: list[dict], expected: list[dict]):
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert {**g, "accuracy": None, "mean_confidence": None} == \
+            {**e, "accuracy": None, "mean_confidence": None}
+        assert g["accuracy"] == pytest.approx(e["accuracy"], abs=1e-4)
+        assert g["mean_confidence"] == pytest.approx(e["mean_confidence"], abs=1e-4)
+
+
+def test_pass_by_pass_matches_predict_with_that_many_passes(files):
+    folder, _ = files
+    data = json.loads((folder / "r.json").read_text())
+    expected = fresh_passes(load(folder / "tiny.npz"), PUZZLE, SOLUTION, 2)
+    assert_same_passes(data["pass_by_pass"], expected)
+    captions = (folder / "r.html").read_text().split("<figcaption><b>pass ")[1:]
+    n_empty = PUZZLE.count(".")
+    assert len(captions) == len(expected)
+    for caption, e in zip(captions, expected):
+        assert caption.startswith(f"{e['pass']}</b>: {round(e['accuracy'] * n_empty)} of "
+                                  f"{n_empty} empty cells right")
+        assert f"mean top probability {e['mean_confidence']:.2f}" in caption
+
+
+def test_pass_by_pass_follows_passes_and_feeds_back_probabilities():
+    model = build_model(TrainConfig(**{**SHAPE, "feedback": True}))
+    result = build_report(model, parse_board(PUZZLE), parse_board(SOLUTION)[None], passes=4)
+    assert_same_passes(result.data["pass_by_pass"], fresh_passes(model, PUZZLE, SOLUTION, 4))
+    assert any(p["changed"] for p in result.data["pass_by_pass"][1:])   # the passes differ
+    boards = [attrs for tag, attrs in parse(result.html).tags
+              if tag == "svg" and attrs["class"] == "belief-board"]
+    assert [b["aria-label"] for b in boards] == ["pass 1", "pass 2", "pass 3", "pass 4"]
 
 
 def test_json_to_stdout_and_refusal_to_overwrite(files, tmp_path):
@@ -169,7 +222,7 @@ def test_report_renders_in_chromium_without_console_errors(files):
     folder, _ = files
     dom, messages = SCREENSHOT["render"](folder / "r.html")
     assert messages == []
-    assert dom.count("<svg") == 15
+    assert dom.count("<svg") == 17
     assert '<span id="step-note">step ' in dom          # the script ran and named the last step
 
 
