@@ -181,7 +181,8 @@ class Trainer:
             trainer.state.best, trainer.state.bad_evals = -1.0, 0
         trainer.rng.bit_generator.state = meta["train"]["rng"]
         if isinstance(trainer.train_set, PuzzlePool):
-            trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])
+            trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"],
+                                      extras.get("pool/difficulty"))
         return trainer
 
     # ---- data
@@ -325,7 +326,8 @@ class Trainer:
         extras = {f"opt/{k}": v for k, v in self.model.optimizer.state_arrays().items()}
         if isinstance(self.train_set, PuzzlePool):
             puzzles, solutions = self.train_set.available(self.state.step)
-            extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions})
+            extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions,
+                           "pool/difficulty": self.train_set.difficulty[:len(puzzles)]})
         save(self.model, checkpoint_path(self.cfg), meta=self._meta(), extra_arrays=extras)
         self._remember_good()
 
