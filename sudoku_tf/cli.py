@@ -52,7 +52,7 @@ def cli() -> None:
 @click.option("-n", "--count", type=click.IntRange(min=1), required=True,
               help="How many puzzles to make.")
 @click.option("--givens", default="24-36", show_default=True,
-              help="Givens per puzzle: a number or a range LO-HI in 17-81 (below 22 is slow).")
+              help="Givens per puzzle: a number or a range LO-HI in 17-81 (below 20 is slow).")
 @click.option("--difficulty", type=click.Choice(DIFFICULTIES), multiple=True,
               help="Keep only puzzles of this difficulty (see README); repeat the option "
                    "for a set with equal shares of each.")

@@ -103,9 +103,19 @@ def reveal(puzzles: np.ndarray, solutions: np.ndarray, lo: int, hi: int,
     return np.where(show, solutions, puzzles).astype(np.int8)
 
 
-def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng):
-    """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool."""
-    index = rng.integers(0, len(puzzles), size)
+def difficulty_weights(difficulty: np.ndarray, power: float) -> np.ndarray:
+    """Draw probabilities (N,) proportional to (1 + difficulty) ** power; 0 gives uniform."""
+    weights = (1.0 + np.asarray(difficulty, np.float64)) ** power
+    return weights / weights.sum()
+
+
+def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng, weights=None):
+    """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool.
+
+    Puzzles are drawn uniformly, or with the probabilities `weights` (N,) if given.
+    """
+    index = (rng.integers(0, len(puzzles), size) if weights is None
+             else rng.choice(len(puzzles), size, p=weights))
     p, s = augment(puzzles[index], solutions[index], rng)
     p = reveal(p, s, lo, hi, rng)
     return p, s.astype(np.int64) - 1, p == EMPTY

@@ -19,7 +19,8 @@ MIN_GIVENS = 17                  # no unique puzzle has fewer
 DIFFICULTIES = ("easy", "medium", "hard", "expert")
 # exhaustive-search guesses up to which a puzzle is "hard"; more is "expert"
 HARD_MAX_GUESSES = 8
-WALK_STEPS = 300                 # add-one-remove-more moves on one grid before a fresh grid
+WALK_STEPS = 300                 # local-search moves on one grid before a fresh grid
+WALK_DROP = 3                    # a move empties 1 to WALK_DROP givens before repairing
 SYMMETRIES = ("digits", "rows", "columns", "bands", "stacks", "transpose")
 
 
@@ -80,37 +81,65 @@ def remove_givens(puzzle: np.ndarray, target: int, rng: np.random.Generator,
     return puzzle
 
 
-def make_puzzle(givens: int, rng: np.random.Generator,
-                deadline: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """A puzzle with exactly `givens` givens and a unique solution, and that solution.
+def make_puzzle(givens: int, rng: np.random.Generator, deadline: float | None = None,
+                most: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A puzzle with `givens` givens and a unique solution, and that solution.
 
-    Random removal from fresh grids; once a minimal puzzle is still above the target, a
-    walk adds one solution digit back and removes again, keeping moves that do not add
-    givens. Raises GenerationError when `deadline` (a time.monotonic() value) passes.
+    Random removal from a fresh grid reaches a minimal puzzle; while it is above the
+    target, `walk_down` lowers it. A grid whose walk ends above the target is replaced
+    by a fresh one, unless its puzzle has at most `most` givens (then it is returned).
+    The result depends only on `rng`; `deadline` (a time.monotonic() value) only decides
+    when to give up with a GenerationError.
     """
     if not MIN_GIVENS <= givens <= N_CELLS:
         raise ValueError(f"givens must be between {MIN_GIVENS} and 81, got {givens}")
+    most = givens if most is None else most
     fewest = N_CELLS
     while True:
         solution = random_grid(rng)
-        puzzle = remove_givens(solution, givens, rng)
-        for _ in range(WALK_STEPS):
-            fewest = min(fewest, int(count_givens(puzzle)))
-            if fewest <= givens:
-                return puzzle, solution
-            if deadline is not None and time.monotonic() > deadline:
-                raise GenerationError(f"no unique puzzle with {givens} givens within the time "
-                                      f"budget (the fewest reached was {fewest})")
-            puzzle = _walk_step(puzzle, solution, givens, rng)
+        puzzle = walk_down(remove_givens(solution, givens, rng), solution, givens, rng,
+                           WALK_STEPS, deadline)
+        reached = int(count_givens(puzzle))
+        fewest = min(fewest, reached)
+        if reached <= givens:
+            return puzzle, solution
+        if deadline is not None and time.monotonic() > deadline:     # the walk may be cut short
+            raise GenerationError(f"no unique puzzle with {givens} givens within the time "
+                                  f"budget (the fewest reached was {fewest})")
+        if reached <= most:
+            return puzzle, solution
 
 
-def _walk_step(puzzle, solution, target, rng):
-    """Add one random missing digit, then remove greedily; keep the result if no larger."""
-    trial = puzzle.copy()
-    added = rng.choice(np.flatnonzero(puzzle == EMPTY))
-    trial[added] = solution[added]
-    trial = remove_givens(trial, target, rng, keep=added)
-    return trial if count_givens(trial) <= count_givens(puzzle) else puzzle
+def walk_down(puzzle: np.ndarray, solution: np.ndarray, target: int, rng: np.random.Generator,
+              steps: int, deadline: float | None = None) -> np.ndarray:
+    """Local search from a unique puzzle toward `target` givens, at most `steps` moves.
+
+    A move empties 1 to WALK_DROP random givens, adds back solution digits at cells where
+    another solution differs until the solution is unique again, then removes givens in
+    random order while it stays unique; it is kept unless it has more givens. Stops early
+    at the target or when `deadline` passes.
+    """
+    for _ in range(steps):
+        if count_givens(puzzle) <= target or (deadline is not None and time.monotonic() > deadline):
+            break
+        trial = puzzle.copy()
+        drop = rng.choice(np.flatnonzero(trial), int(rng.integers(1, WALK_DROP + 1)), replace=False)
+        trial[drop] = EMPTY
+        trial = remove_givens(_restore_uniqueness(trial, solution, rng), target, rng)
+        if count_givens(trial) <= count_givens(puzzle):
+            puzzle = trial
+    return puzzle
+
+
+def _restore_uniqueness(puzzle, solution, rng):
+    """Adds solution digits, each where a second solution differs, until `solution` is alone."""
+    while True:
+        found = solve_with_stats(puzzle, limit=2).solutions
+        if len(found) == 1:
+            return puzzle
+        other = found[1] if (found[0] == solution).all() else found[0]
+        cell = rng.choice(np.flatnonzero(other != solution))
+        puzzle[cell] = solution[cell]
 
 
 # ---------------------------------------------------------------- difficulty
@@ -127,6 +156,19 @@ def rate(puzzle: np.ndarray) -> str:
     return "hard" if work.guesses <= HARD_MAX_GUESSES else "expert"
 
 
+def guesses(puzzles: np.ndarray) -> np.ndarray:
+    """The solver's guesses over the whole search tree (limit 2) per puzzle: (N, 81) -> (N,) int32.
+
+    A difficulty score: 0 for puzzles singles alone solve, rising with the search needed.
+    """
+    return np.array([solve_with_stats(p, limit=2).guesses for p in puzzles], dtype=np.int32)
+
+
+def hardest_first(difficulty: np.ndarray) -> np.ndarray:
+    """Indices that order puzzles by falling difficulty, ties by index (a reverse curriculum)."""
+    return np.argsort(-np.asarray(difficulty, np.int64), kind="stable")
+
+
 # ---------------------------------------------------------------- sets of puzzles
 
 def generate_one(spec: PuzzleSpec, seed: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +181,7 @@ def generate_one(spec: PuzzleSpec, seed: np.random.SeedSequence) -> tuple[np.nda
     deadline = time.monotonic() + spec.time_budget
     lo, hi = spec.givens
     while True:
-        puzzle, solution = make_puzzle(int(rng.integers(lo, hi + 1)), rng, deadline)
+        puzzle, solution = make_puzzle(int(rng.integers(lo, hi + 1)), rng, deadline, most=hi)
         if spec.difficulty is None or rate(puzzle) == spec.difficulty:
             return puzzle, solution
         if time.monotonic() > deadline:

@@ -226,7 +226,8 @@ class Trainer:
             trainer.state.best, trainer.state.best_accuracy, trainer.state.bad_evals = -1.0, -1.0, 0
         trainer.rng.bit_generator.state = meta["train"]["rng"]
         if isinstance(trainer.train_set, PuzzlePool):
-            trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"])
+            trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"],
+                                      extras.get("pool/difficulty"))
         if "carry/x" in extras:
             trainer.carried = (extras["carry/tokens"], extras["carry/targets"], extras["carry/mask"],
                                RecurrentState(extras["carry/x"], extras["carry/probs"]))
@@ -402,7 +403,8 @@ class Trainer:
         extras = {f"opt/{k}": v for k, v in self.model.optimizer.state_arrays().items()}
         if isinstance(self.train_set, PuzzlePool):
             puzzles, solutions = self.train_set.available(self.state.step)
-            extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions})
+            extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions,
+                           "pool/difficulty": self.train_set.difficulty[:len(puzzles)]})
         if self.carried is not None:
             tokens, targets, mask, reached = self.carried
             extras.update({"carry/tokens": tokens, "carry/targets": targets, "carry/mask": mask,

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from sudoku_tf.board import count_givens, is_valid_solution
+from sudoku_tf import generator
 from sudoku_tf.cli import cli
 from sudoku_tf.data import load_dataset
 from sudoku_tf.generator import rate
@@ -35,6 +36,15 @@ def test_same_seed_same_file_with_more_workers(tmp_path):
                "--workers", 2).exit_code == 0
     a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
     assert (a["puzzles"] == b["puzzles"]).all() and (a["solutions"] == b["solutions"]).all()
+
+
+def test_any_count_in_a_low_range_is_accepted(tmp_path, monkeypatch):
+    monkeypatch.setattr(generator, "WALK_STEPS", 20)        # walks give up on 17-19 sooner
+    out = tmp_path / "low.npz"
+    result = run("-n", 3, "--givens", "17-21", "--seed", 1, "--time-budget", 20, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    givens = count_givens(load_dataset(out)[0])
+    assert ((givens >= 17) & (givens <= 21)).all()
 
 
 def test_difficulty_option_filters(tmp_path):

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from sudoku_tf.board import count_givens, has_conflict, is_valid_solution
+from sudoku_tf import generator
 from sudoku_tf.generator import (
     DIFFICULTIES, HARD_MAX_GUESSES, SYMMETRIES, GenerationError, PuzzleSpec, augment,
-    generate_puzzles, make_puzzle, random_grid, rate,
+    generate_one, generate_puzzles, guesses, hardest_first, make_puzzle, random_grid, rate,
+    remove_givens, walk_down,
 )
 from sudoku_tf.solver import count_solutions, solve_with_stats
 
@@ -29,6 +31,41 @@ def test_puzzles_have_one_solution_and_the_requested_givens(givens):
         assert count_givens(puzzle) == givens
         assert count_solutions(puzzle, limit=2) == 1
         assert is_valid_solution(puzzle, solution)
+
+
+def test_the_walk_reaches_21_givens_uniquely_and_follows_the_seed():
+    puzzle, solution = make_puzzle(21, np.random.default_rng(7))
+    assert count_givens(puzzle) == 21
+    assert count_solutions(puzzle, limit=2) == 1 and is_valid_solution(puzzle, solution)
+    again, _ = make_puzzle(21, np.random.default_rng(7))
+    assert (again == puzzle).all()
+
+
+@pytest.mark.slow
+def test_the_walk_reaches_20_givens():
+    puzzle, solution = make_puzzle(20, np.random.default_rng(20))
+    assert count_givens(puzzle) == 20
+    assert count_solutions(puzzle, limit=2) == 1 and is_valid_solution(puzzle, solution)
+
+
+def test_walk_moves_never_add_givens_and_keep_the_solution():
+    rng = np.random.default_rng(3)
+    solution = random_grid(rng)
+    puzzle = remove_givens(solution, 17, rng)                  # a minimal puzzle
+    counts = [count_givens(puzzle)]
+    for _ in range(6):
+        puzzle = walk_down(puzzle, solution, 17, rng, steps=2)
+        counts.append(count_givens(puzzle))
+        assert is_valid_solution(puzzle, solution) and count_solutions(puzzle) == 1
+    assert counts == sorted(counts, reverse=True) and counts[-1] < counts[0]
+
+
+def test_a_range_accepts_any_count_in_it_when_the_drawn_target_is_out_of_reach(monkeypatch):
+    monkeypatch.setattr(generator, "WALK_STEPS", 10)           # walks stall quickly
+    spec = PuzzleSpec((17, 24), time_budget=30)
+    for seed in range(3):
+        puzzle, _ = generate_one(spec, np.random.SeedSequence(seed))
+        assert 17 <= count_givens(puzzle) <= 24 and count_solutions(puzzle) == 1
 
 
 def test_too_few_givens_fails_clearly_when_the_budget_runs_out():
@@ -67,6 +104,17 @@ def test_rating_follows_the_solvers_work():
     assert all(w.guesses == 0 and w.hidden_singles > 0 for w in labels["medium"])
     assert all(0 < w.guesses <= HARD_MAX_GUESSES for w in labels["hard"])
     assert all(w.guesses > HARD_MAX_GUESSES for w in labels["expert"])
+
+
+def test_guesses_rank_puzzles_hardest_first():
+    rng = np.random.default_rng(2)
+    solution = random_grid(rng)
+    easy = remove_givens(solution, 50, rng)
+    hard = make_puzzle(22, rng)[0]
+    work = guesses(np.stack([easy, hard, easy]))
+    assert work.dtype == np.int32 and work[0] == work[2] == 0
+    assert work[1] == solve_with_stats(hard, limit=2).guesses
+    assert hardest_first(np.array([0, 5, 2, 5])).tolist() == [1, 3, 2, 0]
 
 
 def test_bad_specs_are_refused():
