@@ -6,6 +6,7 @@ import pytest
 from gradcheck import assert_backward_accumulates, assert_close, check_layer, check_loss
 from sudoku_tf.nn import (AttentionHead, EmbeddingMatrix, LayerNorm, MultiHeadAttention,
                           NetworkTransformer, TransformerBlock, WeightMatrix, load, save)
+from sudoku_tf.nn.attention import attend
 
 B, T, D, H = 2, 5, 6, 2
 
@@ -181,6 +182,22 @@ def test_attention_split_into_cache_sized_chunks_equals_one_sequence_at_a_time(c
         layer.backward(dy[i:i + 1])
     for a, p in zip(grads, layer.params()):
         np.testing.assert_allclose(p.grad, a, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("size", [-300.0, -80.0, 80.0, 300.0])
+def test_attention_with_scores_that_overflow_or_underflow_exp_matches_a_float64_softmax(size):
+    """Scores far past exp's float32 range in one row of each sequence: the row sums show
+    it and the scores are shifted by their row max; other rows stay as they are."""
+    rng = np.random.default_rng(12)
+    q, k, v = (rng.standard_normal((3, 2, 7, 4)).astype(np.float32) for _ in range(3))
+    k[:, :, 0] = k[:, :, 1] = 1.0
+    q[:, :, 2] = size / 2                                    # row 2: scores of about `size`
+    ctx, weights, rowsum = attend(q, k, v, causal=False)
+    scores = q.astype(np.float64) @ k.astype(np.float64).transpose(0, 1, 3, 2) / 2
+    probs = np.exp(scores - scores.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    np.testing.assert_allclose(weights / rowsum, probs, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(ctx, probs @ v, rtol=1e-4, atol=1e-5)
 
 
 def test_attention_weights_are_row_stochastic_and_causal_hides_the_future():

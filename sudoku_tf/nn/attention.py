@@ -9,8 +9,9 @@ from .matrices import WeightMatrix
 from .params import Module, as_generator
 
 
-# |score| <= EXP_SAFE: exp neither overflows nor leaves a row of zeros in float32
-EXP_SAFE = 64.0
+# Row sums of exp(scores) within [EXP_LOW, EXP_HIGH]: no score overflowed exp and every
+# row keeps a normal float32 maximum, so softmax needs no shift by the row's max.
+EXP_LOW, EXP_HIGH = np.exp(-64.0), np.exp(64.0)
 # The (T, T) maps are read and written by several passes each; running the kernels on
 # chunks of the batch whose maps fit in a core's L2 cache keeps those passes off memory.
 CHUNK_BYTES = 1 << 20
@@ -19,30 +20,30 @@ CHUNK_BYTES = 1 << 20
 def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, causal: bool, out=None):
     """softmax(q k^T / sqrt(Dh)) v for every batch and head.
 
-    q, k, v: (B, H, T, Dh). Returns ctx (B, H, T, Dh) and probs (B, H, T, T); ctx is
-    written into `out` when given (a view, e.g. of heads laid side by side).
+    q, k, v: (B, H, T, Dh). Returns ctx (B, H, T, Dh), and the softmax unnormalised:
+    weights (B, H, T, T) and their row sums (B, H, T, 1), probs = weights / rowsum.
+    Normalising ctx instead of the (T, T) map saves a pass over the largest array.
+    ctx is written into `out` when given (a view, e.g. of heads laid side by side).
     """
     B, H, T, Dh = q.shape
     ctx = np.empty((B, H, T, Dh), q.dtype) if out is None else out
-    probs = np.empty((B, H, T, T), q.dtype)
-    for s in _batch_chunks(probs):
-        _attend_chunk(q[s], k[s], v[s], causal, ctx[s], probs[s])
-    return ctx, probs
+    weights = np.empty((B, H, T, T), q.dtype)
+    rowsum = np.empty((B, H, T, 1), q.dtype)
+    for s in _batch_chunks(weights):
+        _attend_chunk(q[s], k[s], v[s], causal, ctx[s], weights[s], rowsum[s])
+    return ctx, weights, rowsum
 
 
-def attend_backward(dctx: np.ndarray, q, k, v, probs, ctx=None, out=None):
-    """Gradients of `attend` for q, k and v, given dctx (B, H, T, Dh).
-
-    ctx is the forward's output (recomputed when not given); `out`, if given, is a
-    triple of (B, H, T, Dh) views to write dq, dk and dv into.
-    """
-    if ctx is None:
-        ctx = probs @ v
+def attend_backward(dctx: np.ndarray, q, k, v, weights, rowsum, ctx, out=None):
+    """Gradients of `attend` for q, k and v, given dctx (B, H, T, Dh) and what the
+    forward returned; `out`, if given, is a triple of (B, H, T, Dh) views to write dq,
+    dk and dv into."""
     if out is None:
         out = tuple(np.empty(q.shape, q.dtype) for _ in range(3))
     dq, dk, dv = out
-    for s in _batch_chunks(probs):
-        _attend_backward_chunk(dctx[s], q[s], k[s], v[s], probs[s], ctx[s], dq[s], dk[s], dv[s])
+    for s in _batch_chunks(weights):
+        _attend_backward_chunk(dctx[s], q[s], k[s], v[s], weights[s], rowsum[s], ctx[s],
+                               dq[s], dk[s], dv[s])
     return dq, dk, dv
 
 
@@ -53,37 +54,49 @@ def _batch_chunks(probs: np.ndarray) -> list[slice]:
     return [slice(i, i + size) for i in range(0, B, size)]
 
 
-def _attend_chunk(q, k, v, causal, ctx, probs):
-    """`attend` on one chunk, writing ctx and probs in place."""
+def _attend_chunk(q, k, v, causal, ctx, weights, rowsum):
+    """`attend` on one chunk, writing ctx, weights and rowsum in place."""
+    # softmax is shift-invariant; the per-row max shift (a slow pass) is only needed when
+    # a score overflows exp or a whole row underflows, and the row sums show both
+    with np.errstate(over="ignore"):
+        _exp_scores(q, k, causal, causal, weights, rowsum)
+    if not (EXP_LOW <= rowsum.min() and rowsum.max() <= EXP_HIGH):
+        _exp_scores(q, k, causal, True, weights, rowsum)
+    # divide while writing: ctx may be a strided view, slow to update in place
+    np.divide(weights @ v, rowsum, out=ctx)                       # (b, H, T, Dh)
+
+
+def _exp_scores(q, k, causal, shift, weights, rowsum):
+    """weights = exp(scores), less each row's max if `shift`, and their row sums."""
     scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
-    scores = np.matmul(q * scale, k.transpose(0, 1, 3, 2), out=probs)   # (b, H, T, T)
+    scores = np.matmul(q * scale, k.transpose(0, 1, 3, 2), out=weights)   # (b, H, T, T)
     if causal:
         T = scores.shape[-1]
         scores[..., np.triu(np.ones((T, T), bool), k=1)] = -np.inf   # no peeking ahead
-    # softmax is shift-invariant; the per-row max shift (the slowest pass here) is only
-    # needed when some score is large enough to overflow or underflow exp
-    if causal or scores.max() > EXP_SAFE or scores.min() < -EXP_SAFE:
+    if shift:
         scores -= scores.max(-1, keepdims=True)
-    np.exp(scores, out=probs)
+    np.exp(scores, out=weights)
     # row sums as a matmul: BLAS is faster than a reduction over rows of T entries
-    probs /= probs @ np.ones((probs.shape[-1], 1), probs.dtype)   # (b, H, T, 1)
-    np.matmul(probs, v, out=ctx)                                  # (b, H, T, Dh)
+    np.matmul(weights, np.ones((weights.shape[-1], 1), weights.dtype), out=rowsum)
 
 
-def _attend_backward_chunk(dctx, q, k, v, probs, ctx, dq, dk, dv):
-    """`attend_backward` on one chunk, writing dq, dk and dv in place."""
+def _attend_backward_chunk(dctx, q, k, v, weights, rowsum, ctx, dq, dk, dv):
+    """`attend_backward` on one chunk, writing dq, dk and dv in place.
+
+    With probs = weights / rowsum, each 1 / rowsum (one per query row) goes onto a small
+    (T, Dh) array instead of a (T, T) one.
+    """
     scale = q.dtype.type(1.0 / np.sqrt(q.shape[-1]))
-    np.matmul(probs.transpose(0, 1, 3, 2), dctx, out=dv)          # (b, H, T, Dh)
+    np.matmul(weights.transpose(0, 1, 3, 2), dctx / rowsum, out=dv)  # (b, H, T, Dh)
     dscores = dctx @ v.transpose(0, 1, 3, 2)                      # dprobs, (b, H, T, T)
-    # softmax backward: dscores = p * (dprobs - rowsum(dprobs * p)), and
-    # rowsum(dprobs * p) = dctx . ctx row by row, a (T, Dh) product instead of (T, T)
+    # softmax backward: dscores = probs * (dprobs - rowsum(dprobs * probs)), and
+    # rowsum(dprobs * probs) = dctx . ctx row by row, a (T, Dh) product instead of (T, T)
     dscores -= np.einsum("...td,...td->...t", dctx, ctx)[..., None]   # (b, H, T, 1)
-    dscores *= probs
-    # scores = (q * scale) k^T: the scale goes onto the small (T, Dh) results
+    dscores *= weights                                            # = dscores * rowsum, per row
+    # scores = (q * scale) k^T: the scale and the 1 / rowsum go onto the small results
     np.matmul(dscores, k, out=dq)                                 # (b, H, T, Dh)
-    dq *= scale
-    np.matmul(dscores.transpose(0, 1, 3, 2), q, out=dk)
-    dk *= scale
+    dq *= scale / rowsum
+    np.matmul(dscores.transpose(0, 1, 3, 2), q * (scale / rowsum), out=dk)
 
 
 class SelfAttention(Module):
@@ -106,23 +119,26 @@ class SelfAttention(Module):
         H, Dh = self.n_heads, self.d_head
         q, k, v = self.qkv.forward(x).reshape(B, T, 3, H, Dh).transpose(2, 0, 3, 1, 4)  # (B, H, T, Dh)
         ctx = np.empty((B, T, H, Dh), x.dtype)
-        _, probs = attend(q, k, v, self.causal, out=ctx.transpose(0, 2, 1, 3))
-        self._cache = (q, k, v, probs, ctx)
+        _, weights, rowsum = attend(q, k, v, self.causal, out=ctx.transpose(0, 2, 1, 3))
+        self._cache = (q, k, v, weights, rowsum, ctx)
         return ctx
 
     def _heads_backward(self, dctx: np.ndarray) -> np.ndarray:
         """dctx (B, T, H, Dh) -> dx (B, T, D); dq, dk and dv land in the projection's layout."""
-        q, k, v, probs, ctx = self._require_cache()
+        q, k, v, weights, rowsum, ctx = self._require_cache()
         B, T, H, Dh = dctx.shape
         dqkv = np.empty((B, T, 3, H, Dh), dctx.dtype)
-        attend_backward(dctx.transpose(0, 2, 1, 3), q, k, v, probs,
-                        ctx=ctx.transpose(0, 2, 1, 3), out=dqkv.transpose(2, 0, 3, 1, 4))
+        attend_backward(dctx.transpose(0, 2, 1, 3), q, k, v, weights, rowsum,
+                        ctx.transpose(0, 2, 1, 3), out=dqkv.transpose(2, 0, 3, 1, 4))
         return self.qkv.backward(dqkv.reshape(B, T, 3 * H * Dh))
 
     @property
     def attention_weights(self) -> np.ndarray | None:
         """Attention probabilities of the last forward pass, (B, H, T, T)."""
-        return None if self._cache is None else self._cache[3]
+        if self._cache is None:
+            return None
+        _, _, _, weights, rowsum, _ = self._cache
+        return weights / rowsum
 
 
 class MultiHeadAttention(SelfAttention):

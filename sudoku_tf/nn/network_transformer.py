@@ -97,7 +97,8 @@ class NetworkTransformer(Module):
         for _ in range(P - G):
             x, logits = self._free.forward(e, x, probs)
             probs = softmax(logits)                                 # (B, T, C)
-        self._free.release()
+        if P > G:                                                   # only they left caches
+            self._free.release()
         while len(self._graded) < G:
             self._graded.append(tied_copy(self._graded[0]))
         outs, seen = [], []
