@@ -148,6 +148,19 @@ def _config_default(key: str) -> dict:
               help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.")
 @click.option("--curriculum", type=int, **_config_default("curriculum"),
               help="Steps over which the fewest givens falls from HI to LO.")
+@click.option("--hard-first/--easy-first", **_config_default("hard_first"),
+              help="Reverse curriculum: the most givens rises from LO to HI instead.")
+@click.option("--difficulty-power", type=click.FloatRange(min=0),
+              **_config_default("difficulty_power"),
+              help="Draw puzzles with probability ~ (1 + solver guesses) ** P (0: uniform).")
+@click.option("--walk",
+              help="LO-HI: walk each pool puzzle down to a number of givens in this range "
+                   "(slower to make; see --pool-per-step).")
+@click.option("--pool-per-step", type=click.FloatRange(min=0, min_open=True),
+              **_config_default("pool_per_step"), help="Pool puzzles added per step.")
+@click.option("--init-from", type=click.Path(dir_okay=False, path_type=Path),
+              help="Start from this model file's weights (matching names and shapes; the "
+                   "rest at zero).")
 @click.option("--eval-every", type=click.IntRange(min=1), **_config_default("eval_every"),
               help="Steps between evaluations.")
 @click.option("--eval-data", type=click.Path(dir_okay=False, path_type=Path),
@@ -195,15 +208,16 @@ def train(ctx, config_file, resume, force, quiet, **options) -> None:
 
     given = {k: v for k, v in options.items()
              if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
-    for key in ("givens", "free_passes"):
+    for key in ("givens", "free_passes", "walk"):
         if key in given:
             given[key] = _parse_range(given[key], "--" + key.replace("_", "-"))
-    for key in ("data", "eval_data", "out"):
+    for key in ("data", "eval_data", "out", "init_from"):
         if key in given:
             given[key] = [str(p) for p in given[key]] if key == "data" else str(given[key])
-    missing = [p for p in [*given.get("data", []), given.get("eval_data")] if p and not Path(p).is_file()]
+    missing = [p for p in [*given.get("data", []), given.get("eval_data"), given.get("init_from")]
+               if p and not Path(p).is_file()]
     if missing:
-        raise InputError(f"{missing[0]}: no such data file")
+        raise InputError(f"{missing[0]}: no such file")
     try:
         if resume:
             changed = sorted(set(given) & set(_SHAPE_FLAGS))

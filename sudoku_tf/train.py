@@ -18,11 +18,12 @@ import numpy as np
 from tqdm import tqdm
 
 from .board import BOX, COL, ROW
-from .data import load_dataset, make_batch, reveal
+from .data import difficulty_weights, load_dataset, make_batch, reveal
 from .decode import Refining
 from .evaluation import evaluate, reference_solutions
 from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_checkpoint,
-                 make_optimizer, save)
+                 load, make_optimizer, save)
+from .generator import guesses
 from .outputs import check_free
 from .pool import PuzzlePool
 
@@ -59,6 +60,11 @@ class TrainConfig:
     data: list[str] = field(default_factory=list)
     givens: tuple[int, int] = (17, 60)   # pool puzzles are cut toward lo; boards revealed up to hi
     curriculum: int = 0            # steps over which the fewest givens falls from hi to lo
+    hard_first: bool = False       # reverse curriculum: the most givens rises from lo to hi
+    difficulty_power: float = 0.0  # draw puzzles with probability ~ (1 + solver guesses) ** power
+    walk: tuple[int, int] | None = None   # pool puzzles walked down to givens in this range
+    pool_per_step: float = 1.0     # pool puzzles added per step (lower when walking)
+    init_from: str | None = None   # a model file whose weights start a fresh run
     # evaluation and bookkeeping
     eval_data: str | None = None
     eval_size: int = 256
@@ -75,6 +81,7 @@ class TrainConfig:
     def __post_init__(self):
         self.givens = tuple(int(g) for g in self.givens)
         self.free_passes = tuple(int(p) for p in self.free_passes)
+        self.walk = None if self.walk is None else tuple(int(g) for g in self.walk)
         self.data = [str(p) for p in self.data]
         checks = [
             (self.d_model > 0 and self.n_heads > 0, "d_model and heads must be positive"),
@@ -89,6 +96,10 @@ class TrainConfig:
              f"free passes must be a range of non-negative counts, got {self.free_passes}"),
             (self.eval_threshold is None or 0 < self.eval_threshold <= 1,
              "eval threshold must lie in (0, 1]"),
+            (self.walk is None or (len(self.walk) == 2 and 17 <= self.walk[0] <= self.walk[1]),
+             f"walk must be a range of givens from 17, got {self.walk}"),
+            (self.pool_per_step > 0 and self.difficulty_power >= 0,
+             "pool per step must be positive and difficulty power non-negative"),
             (self.norm in ("pre", "post"), f"norm must be pre or post, not {self.norm!r}"),
             (self.positions in POSITIONS, f"positions must be one of {', '.join(POSITIONS)}"),
             (self.steps > 0 and self.batch_size > 0, "steps and batch size must be positive"),
@@ -107,6 +118,7 @@ class TrainConfig:
         out = asdict(self)
         out["givens"] = list(self.givens)
         out["free_passes"] = list(self.free_passes)
+        out["walk"] = None if self.walk is None else list(self.walk)
         return out
 
     @classmethod
@@ -136,12 +148,30 @@ def _optimizer(cfg: TrainConfig) -> AdamW:
                  schedule=WarmupCosine(cfg.warmup, cfg.steps))
 
 
-def curriculum_low(cfg: TrainConfig, step: int) -> int:
-    """The fewest givens a training board may have at this step."""
+def curriculum_range(cfg: TrainConfig, step: int) -> tuple[int, int]:
+    """The fewest and most givens a training board may have at this step: over the
+    curriculum's steps the fewest falls from hi to lo (easy boards first) or, with
+    `hard_first`, the most rises from lo to hi (boards as hard as their puzzles first)."""
     lo, hi = cfg.givens
     if cfg.curriculum <= 0 or step >= cfg.curriculum:
-        return lo
-    return round(hi - (hi - lo) * step / cfg.curriculum)
+        return lo, hi
+    moved = round((hi - lo) * step / cfg.curriculum)
+    return (lo, lo + moved) if cfg.hard_first else (hi - moved, hi)
+
+
+def init_weights(model: NetworkTransformer, path) -> list[str]:
+    """Copies every parameter of the model file at path whose name and shape match into
+    model; the rest start at zero, so the model starts by computing what that one did
+    when they are additions such as prediction feedback. Returns the zeroed names."""
+    source = dict(load(path).named_params())
+    zeroed = []
+    for name, p in model.named_params():
+        if name in source and source[name].value.shape == p.value.shape:
+            p.value[...] = source[name].value
+        else:
+            p.value[...] = 0
+            zeroed.append(name)
+    return zeroed
 
 
 # ------------------------------------------------------------------ the loop
@@ -201,6 +231,10 @@ class Trainer:
         self.echo = echo or (lambda msg: print(msg, file=sys.stderr))
         self.quiet = quiet
         self.model = model or build_model(cfg)
+        if model is None and cfg.init_from:
+            zeroed = init_weights(self.model, cfg.init_from)
+            if zeroed and not quiet:
+                self.echo(f"weights from {cfg.init_from}; starting at zero: {', '.join(zeroed)}")
         self.state = TrainState()
         self.rng = np.random.default_rng([cfg.seed, 1])
         self.train_set = self._training_data()
@@ -238,12 +272,15 @@ class Trainer:
     def _training_data(self):
         cfg = self.cfg
         if not cfg.data:
-            return PuzzlePool(lo=cfg.givens[0], seed=cfg.seed)
+            return PuzzlePool(lo=cfg.givens[0], seed=cfg.seed, walk=cfg.walk,
+                              per_step=cfg.pool_per_step)
         loaded = [load_dataset(p) for p in cfg.data]
         missing = [p for p, (_, s) in zip(cfg.data, loaded) if s is None]
         if missing:
             raise ValueError(f"{missing[0]}: training data needs solutions (CSV or .npz)")
-        return (np.concatenate([p for p, _ in loaded]), np.concatenate([s for _, s in loaded]))
+        puzzles = np.concatenate([p for p, _ in loaded])
+        difficulty = guesses(puzzles) if cfg.difficulty_power else np.zeros(len(puzzles), np.int32)
+        return puzzles, np.concatenate([s for _, s in loaded]), difficulty
 
     def _eval_data(self):
         """A fixed held-out set: the eval file, or pool-style puzzles from another seed."""
@@ -265,12 +302,14 @@ class Trainer:
         cfg = self.cfg
         if self.carried is not None and self.state.step % cfg.carry:
             return self.carried
-        lo = curriculum_low(cfg, self.state.step)
+        lo, hi = curriculum_range(cfg, self.state.step)
         if isinstance(self.train_set, PuzzlePool):
             puzzles, solutions = self.train_set.available(self.state.step)
+            difficulty = self.train_set.difficulty[:len(puzzles)]
         else:
-            puzzles, solutions = self.train_set
-        return (*make_batch(puzzles, solutions, cfg.batch_size, lo, cfg.givens[1], self.rng), None)
+            puzzles, solutions, difficulty = self.train_set
+        weights = difficulty_weights(difficulty, cfg.difficulty_power) if cfg.difficulty_power else None
+        return (*make_batch(puzzles, solutions, cfg.batch_size, lo, hi, self.rng, weights), None)
 
     def _passes(self) -> tuple[int, int]:
         """(passes, grad_passes) of this step: a random number of gradient-free passes,

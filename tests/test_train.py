@@ -19,7 +19,8 @@ from sudoku_tf.generator import PuzzleSpec, generate_puzzles
 from sudoku_tf.nn import load, load_with_meta, warmup_cosine
 from sudoku_tf.pool import PuzzlePool
 from sudoku_tf.solver import count_solutions
-from sudoku_tf.train import TrainConfig, Trainer, TrainingStopped, checkpoint_path, curriculum_low
+from sudoku_tf.train import (TrainConfig, Trainer, TrainingStopped, checkpoint_path,
+                             curriculum_range)
 
 TINY = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2, batch_size=8,
             eval_size=8, warmup=2)
@@ -158,10 +159,50 @@ def test_recurrent_steps_draw_their_passes_and_carry_batches_with_their_state(tm
     assert seen[1][0] is seen[0][0] and seen[3][0] is not seen[0][0]
 
 
-def test_curriculum_lowers_the_fewest_givens_from_high_to_low():
+def test_curriculum_lowers_the_fewest_givens_or_hard_first_raises_the_most():
     cfg = TrainConfig(givens=(20, 60), curriculum=100)
-    assert [curriculum_low(cfg, s) for s in (0, 50, 100, 500)] == [60, 40, 20, 20]
-    assert curriculum_low(TrainConfig(givens=(20, 60)), 0) == 20
+    assert [curriculum_range(cfg, s)[0] for s in (0, 50, 100, 500)] == [60, 40, 20, 20]
+    assert curriculum_range(TrainConfig(givens=(20, 60)), 0) == (20, 60)
+    hard = TrainConfig(givens=(20, 60), curriculum=100, hard_first=True)
+    assert [curriculum_range(hard, s) for s in (0, 50, 100)] == [(20, 20), (20, 40), (20, 60)]
+
+
+def test_hard_first_boards_keep_their_puzzles_givens_at_the_start(tmp_path, easy_file):
+    trainer = Trainer(_config(tmp_path, easy_file, curriculum=1000, hard_first=True,
+                              givens=(17, 81)), quiet=True)
+    tokens, _, _, _ = trainer._batch()
+    puzzles = trainer.train_set[0]
+    assert (tokens != 0).sum(1).max() <= (puzzles != 0).sum(1).max()   # nothing revealed
+
+
+def test_difficulty_power_draws_hard_puzzles_more_often(tmp_path, easy_file):
+    shares = {}
+    for power in (0.0, 2.0):
+        trainer = Trainer(_config(tmp_path / str(power), easy_file, difficulty_power=power,
+                                  batch_size=500, givens=(17, 17)), quiet=True)  # nothing revealed
+        puzzles, solutions, _ = trainer.train_set
+        counts = (puzzles != 0).sum(1)
+        marked = np.flatnonzero(counts == counts.max())              # the fullest puzzles
+        difficulty = np.zeros(len(puzzles), np.int32)
+        difficulty[marked] = 99                                      # ... called hard
+        trainer.train_set = (puzzles, solutions, difficulty)
+        shares[power] = ((trainer._batch()[0] != 0).sum(1) == counts.max()).mean()
+    assert shares[0.0] < 0.2 and shares[2.0] > 0.9
+
+
+def test_init_from_copies_matching_weights_and_zeroes_the_new_ones(tmp_path, easy_file):
+    first = Trainer(_config(tmp_path / "a", easy_file, steps=2, eval_every=2), quiet=True)
+    first.run()
+    second = Trainer(_config(tmp_path / "b", easy_file, feedback=True,
+                             init_from=first.cfg.out), quiet=True)
+    source = dict(load(first.cfg.out).named_params())
+    for name, p in second.model.named_params():
+        expected = source[name].value if name in source else 0
+        np.testing.assert_array_equal(p.value, expected)
+    assert "feedback.W" not in source
+    boards = np.zeros((2, 81), np.int8)
+    np.testing.assert_allclose(second.model.predict(boards), load(first.cfg.out).predict(boards),
+                               rtol=1e-6)
 
 
 def test_config_round_trips_through_json_and_validates():
@@ -176,7 +217,7 @@ def test_config_round_trips_through_json_and_validates():
 @pytest.mark.parametrize("args, message", [
     (["--heads", "0"], "must be positive"),
     (["--d-model", "30", "--heads", "4"], "divisible by heads"),
-    (["--data", "missing.npz"], "missing.npz: no such data file"),
+    (["--data", "missing.npz"], "missing.npz: no such file"),
     (["--givens", "60-20"], "givens must be a range"),
     (["--givens", "lots"], "--givens wants a number or a range"),
 ])
@@ -322,10 +363,12 @@ def test_train_command_takes_the_recurrence_options(tmp_path, easy_file):
         "--steps", "3", "--eval-every", "3", "--d-model", "16", "--heads", "2", "--d-ff", "32",
         "--blocks", "1", "--batch-size", "8", "--eval-size", "4", "--loops", "3", "--feedback",
         "--grad-passes", "1", "--free-passes", "0-2", "--carry", "2", "--eval-passes", "4",
-        "--eval-threshold", "0.5", "--max-cpu-minutes", "5"])
+        "--eval-threshold", "0.5", "--max-cpu-minutes", "5", "--hard-first", "--curriculum", "9",
+        "--difficulty-power", "1.5"])
     assert result.exit_code == 0, result.output
     model, meta = load_with_meta(out)
     cfg = meta["train"]["config"]
     assert model.config()["feedback"] and model.config()["n_loops"] == 3
     assert (cfg["grad_passes"], cfg["free_passes"], cfg["carry"]) == (1, [0, 2], 2)
     assert (cfg["eval_passes"], cfg["eval_threshold"], cfg["max_cpu_minutes"]) == (4, 0.5, 5)
+    assert (cfg["hard_first"], cfg["curriculum"], cfg["difficulty_power"]) == (True, 9, 1.5)
