@@ -9,14 +9,15 @@ an arm). Each arm's cosine schedule is sized to its budget from a timed probe of
 own steps. The arms differ only in the recurrence options (see ARMS).
 
 Each arm is then scored on the same fixed 1,000-puzzle sets at several test-time pass
-counts: cell accuracy of one network call, and the solve rate of iterative decoding
-(every legal cell the network gives at least THRESHOLD, at least one per call), with
-one standard error.
+counts: the accuracy of one network call on the empty cells (at every count of
+--passes), and the solve rate of iterative decoding (every legal cell the network gives
+at least THRESHOLD, at least one per call; at the counts of --solve-passes, as it costs
+one call per step), each with one standard error.
 
 Usage:
     python scripts/ablate_recurrence.py train [--cpu-minutes 24] [--arms baseline feedback]
-    python scripts/ablate_recurrence.py score [--passes 1 2 4 8 16 32] [--limit 1000]
-    python scripts/ablate_recurrence.py table          # Markdown table + SVG curve
+    python scripts/ablate_recurrence.py score [--passes 1 2 4 8 16 32 64] [--solve-passes 2 8 32]
+    python scripts/ablate_recurrence.py table          # Markdown tables + SVG curves
 
 Training resumes an arm from its checkpoint after a stop; scoring skips (arm, set,
 passes) already in the results file.
@@ -32,15 +33,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from sudoku_tf.board import read_boards
+from sudoku_tf.board import EMPTY, read_boards
 from sudoku_tf.charts import line_chart_svg
-from sudoku_tf.decode import Refining, load_model
-from sudoku_tf.evaluation import evaluate
+from sudoku_tf.decode import Refining, iterative, load_model, oneshot
 from sudoku_tf.train import TrainConfig, Trainer, checkpoint_path
 
 RUNS = Path("runs/ablation")
 RESULTS = Path("reports/ablation/results.json")
-CURVE = Path("reports/ablation/solve_rate_vs_passes.svg")
+CURVES = {"cells": Path("reports/ablation/cells_vs_passes.svg"),
+          "solved": Path("reports/ablation/solved_vs_passes.svg")}
 SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
         "expert": "data/test_expert.csv"}
 THRESHOLD = 0.9
@@ -89,48 +90,74 @@ def train(arms: list[str], cpu_minutes: float) -> None:
         trainer.train_set.close()
 
 
-def score(arms: list[str], passes: list[int], limit: int) -> None:
+def score(arms: list[str], passes: list[int], solve_passes: list[int], limit: int) -> None:
+    """Per arm, set and pass count: one network call's accuracy on the empty cells (each
+    at `passes`) and iterative decoding's solve rate (each at `solve_passes`)."""
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    done = {(r["arm"], r["set"], r["passes"]) for r in results}
+    done = {(r["arm"], r["set"], r["measure"], r["passes"]) for r in results}
     for arm in arms:
         model = load_model(RUNS / arm / "model.npz")
         for name, path in SETS.items():
-            puzzles, solutions = read_boards(path)
-            for p in passes:
-                if (arm, name, p) in done:
+            if not Path(path).exists():
+                print(f"{path} not made yet: skipped (see README for the command)", file=sys.stderr)
+                continue
+            puzzles, solutions = (a[:limit] for a in read_boards(path))
+            jobs = [("cells", p) for p in passes] + [("solved", p) for p in solve_passes]
+            for measure, p in jobs:
+                if (arm, name, measure, p) in done:
                     continue
-                network = Refining(model, p)
-                m = evaluate(network, puzzles[:limit], solutions[:limit], threshold=THRESHOLD)
-                n = m["puzzles"]
-                results.append({"arm": arm, "set": name, "passes": p, "puzzles": n,
-                                "solve_rate": m["solve_rate"],
-                                "stderr": math.sqrt(m["solve_rate"] * (1 - m["solve_rate"]) / n),
-                                "cell_accuracy": m["cell_accuracy"],
-                                "mean_calls": m["mean_calls"], "seconds": m["seconds"]})
-                print(f"{arm:>16} {name:>13} {p:>3} passes: solved {m['solve_rate']:.3f} "
-                      f"cells {m['cell_accuracy']:.3f} calls {m['mean_calls']:.1f}", file=sys.stderr)
+                start = time.perf_counter()
+                value, error, calls = MEASURES[measure](Refining(model, p), puzzles, solutions)
+                results.append({"arm": arm, "set": name, "measure": measure, "passes": p,
+                                "puzzles": len(puzzles), "value": value, "stderr": error,
+                                "mean_calls": calls, "seconds": time.perf_counter() - start})
+                print(f"{arm:>16} {name:>13} {measure:>6} at {p:>3} passes: {value:.3f} "
+                      f"± {error:.3f} ({calls:.1f} calls)", file=sys.stderr)
                 RESULTS.parent.mkdir(parents=True, exist_ok=True)
                 RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
 
+def one_call_accuracy(network, puzzles, solutions):
+    """Mean over puzzles of the share of empty cells right after one call, its standard error."""
+    boards = oneshot(network, puzzles).boards
+    empty = puzzles == EMPTY
+    per_puzzle = ((boards == solutions) & empty).sum(1) / empty.sum(1)
+    return float(per_puzzle.mean()), float(per_puzzle.std(ddof=1) / math.sqrt(len(puzzles))), 1.0
+
+
+def iterative_solve_rate(network, puzzles, solutions):
+    """Share solved by iterative decoding with THRESHOLD, its standard error, mean calls."""
+    result = iterative(network, puzzles, threshold=THRESHOLD)
+    rate = float(result.solved.mean())
+    return rate, math.sqrt(rate * (1 - rate) / len(puzzles)), float(result.calls.mean())
+
+
+MEASURES = {"cells": one_call_accuracy, "solved": iterative_solve_rate}
+LABELS = {"cells": "empty cells right after one call", "solved": "solved by iterative decoding"}
+
+
 def table() -> None:
     results = json.loads(RESULTS.read_text())
-    passes = sorted({r["passes"] for r in results})
     arms = [a for a in ARMS if any(r["arm"] == a for r in results)]
-    at = {(r["arm"], r["set"], r["passes"]): r for r in results}
-    for name in SETS:
-        print(f"\n**{name}**: solved (± one standard error) at test-time passes\n")
-        print("| arm | trained passes | " + " | ".join(str(p) for p in passes) + " |")
-        print("| --- | --- |" + " ---: |" * len(passes))
-        for arm in arms:
-            cells = [f"{100 * at[arm, name, p]['solve_rate']:.1f} ± {100 * at[arm, name, p]['stderr']:.1f}"
-                     if (arm, name, p) in at else "" for p in passes]
-            print(f"| {arm} | {trained_passes(arm)} | " + " | ".join(cells) + " |")
-    series = {f"{arm}, {name}": [(p, at[arm, name, p]["solve_rate"], at[arm, name, p]["stderr"])
-                                 for p in passes if (arm, name, p) in at]
-              for name in SETS for arm in arms}
-    CURVE.write_text(line_chart_svg(series, "test-time passes", "solved", log_x=True,
-                                    groups=len(SETS)))
+    at = {(r["arm"], r["set"], r["measure"], r["passes"]): r for r in results}
+    for measure, label in LABELS.items():
+        passes = sorted({r["passes"] for r in results if r["measure"] == measure})
+        for name in SETS:
+            if not any(k[1] == name and k[2] == measure for k in at):
+                continue
+            print(f"\n**{name}**, {label} (%, ± one standard error), by test-time passes:\n")
+            print("| arm | trained passes | " + " | ".join(str(p) for p in passes) + " |")
+            print("| --- | --- |" + " ---: |" * len(passes))
+            for arm in arms:
+                cells = [f"{100 * r['value']:.1f} ± {100 * r['stderr']:.1f}"
+                         if (r := at.get((arm, name, measure, p))) else "" for p in passes]
+                print(f"| {arm} | {trained_passes(arm)} | " + " | ".join(cells) + " |")
+        sets = [n for n in SETS if any(k[1] == n and k[2] == measure for k in at)]
+        series = {f"{arm}, {name}": [(p, r["value"], r["stderr"]) for p in passes
+                                     if (r := at.get((arm, name, measure, p)))]
+                  for name in sets for arm in arms}
+        CURVES[measure].write_text(line_chart_svg(series, "test-time passes", label, log_x=True,
+                                                  groups=len(sets)))
 
 
 def trained_passes(arm: str) -> str:
@@ -145,13 +172,16 @@ def main(argv=None) -> int:
     parser.add_argument("command", choices=["train", "score", "table"])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     parser.add_argument("--cpu-minutes", type=float, default=24.0)
-    parser.add_argument("--passes", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
+    parser.add_argument("--passes", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64],
+                        help="pass counts for one call's cell accuracy")
+    parser.add_argument("--solve-passes", type=int, nargs="+", default=[2, 8, 32],
+                        help="pass counts for iterative decoding's solve rate")
     parser.add_argument("--limit", type=int, default=1000)
     args = parser.parse_args(argv)
     if args.command == "train":
         train(args.arms, args.cpu_minutes)
     elif args.command == "score":
-        score(args.arms, args.passes, args.limit)
+        score(args.arms, args.passes, args.solve_passes, args.limit)
     else:
         table()
     return 0
