@@ -157,14 +157,13 @@ class NetworkTransformer(Module):
             raise ValueError(f"state holds {len(state)} sequences, tokens {len(batch)}")
         shards = parallel.shards(len(batch))
         if len(shards) == 1:
-            logits = self.forward(batch, passes, 1, state)[-1]      # (B, T, C)
+            self.forward(batch, passes, 1, state)
         else:                                                       # shards on parallel threads
             replicas = self._replicas.get(len(shards))
-            logits = np.concatenate(parallel.run(
-                lambda rep, s: rep.forward(batch[s], passes, 1, _rows(state, s))[-1],
-                replicas, shards))
+            parallel.run(lambda rep, s: rep.forward(batch[s], passes, 1, _rows(state, s)),
+                         replicas, shards)
             self._adopt(replicas)
-        probs = softmax(logits)
+        probs = self.last_state.probs                               # (B, T, C)
         self._single = tokens.ndim == 1
         return probs[0] if self._single else probs
 
