@@ -164,7 +164,10 @@ def trained_passes(arm: str) -> str:
     cfg = config(arm)
     grad = cfg.grad_passes or cfg.n_loops
     lo, hi = cfg.free_passes
-    return f"{grad}" if hi == 0 else f"{lo + grad}-{hi + grad} ({grad} graded)"
+    if hi == 0:
+        return f"{grad}"
+    total = f"{lo + grad}" if lo == hi else f"{lo + grad}-{hi + grad}"
+    return f"{total} ({grad} graded)"
 
 
 def main(argv=None) -> int:
