@@ -20,5 +20,5 @@ if [ -f "$CKPT" ]; then
 fi
 exec sudoku-tf train --seed 2 --out "$OUT" --init-from "$INIT" --feedback --loops 8 \
     --grad-passes 2 --free-passes 0-6 --difficulty-power 1 --givens 17-50 \
-    --lr 5e-4 --warmup 200 --steps 12000 --eval-every 500 --eval-threshold 0.9 \
+    --lr 5e-4 --warmup 200 --steps 12000 --eval-every 2000 --eval-threshold 0.9 \
     --checkpoint-minutes 10 "$@"
