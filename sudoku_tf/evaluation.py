@@ -26,7 +26,6 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
     under `strategy` (`threshold`: iterative's, see `decode.iterative`), and its speed;
     `solutions` None means the exact solver's. With `by_givens`, each bucket of
     `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well.
-    A model that counts its passes (`decode.Refining`) adds "mean_passes" per board and call.
     """
     puzzles = np.atleast_2d(puzzles)
     if not len(puzzles):
@@ -42,8 +41,6 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
     parts = [_score(model, puzzles[rows], solutions[rows], *settings) for _, rows in groups]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
     overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
-    if hasattr(model, "mean_passes"):
-        overall["mean_passes"] = model.mean_passes
     if by_givens:
         overall["by_givens"] = [{"givens": label, **_summarise(**part)}
                                 for (label, _), part in zip(groups, parts)]
