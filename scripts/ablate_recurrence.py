@@ -53,6 +53,8 @@ ARMS = {
     "free-6": dict(n_loops=8, grad_passes=2, free_passes=(6, 6)),         # 6 gradient-free, 2 graded
     "random-0-6": dict(n_loops=8, grad_passes=2, free_passes=(0, 6)),
     "feedback+random": dict(n_loops=8, grad_passes=2, free_passes=(0, 6), feedback=True),
+    "feedback+random+norm": dict(n_loops=8, grad_passes=2, free_passes=(0, 6), feedback=True,
+                                 state_norm=True),                     # carried state normalised
 }
 PROBE_STEPS = 6
 

@@ -96,7 +96,7 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
 # ------------------------------------------------------------------ train
 
 _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops",
-                "feedback")
+                "feedback", "state_norm")
 _TRAIN_DEFAULTS = TrainConfig()
 
 
@@ -128,6 +128,8 @@ def _config_default(key: str) -> dict:
               help="Passes over the blocks with shared weights: the model's default per call.")
 @click.option("--feedback/--no-feedback", **_config_default("feedback"),
               help="Feed each pass a learned projection of the previous pass's probabilities.")
+@click.option("--state-norm/--no-state-norm", **_config_default("state_norm"),
+              help="Normalise the carried state (a LayerNorm) before each pass reads it.")
 @click.option("--grad-passes", type=click.IntRange(min=1),
               help="Passes per step with a loss and gradients  [default: --loops]")
 @click.option("--free-passes", **_config_default("free_passes"),

@@ -44,6 +44,7 @@ class TrainConfig:
     positions: str = "rcb"         # learned per cell, row+column+box tables, or both
     n_loops: int = 2               # weight-tied passes over the blocks: the model's default
     feedback: bool = False         # each pass also sees the previous pass's probabilities
+    state_norm: bool = False       # a LayerNorm on the carried state before each pass reads it
     # recurrence in training: per step, a random number of gradient-free passes in
     # free_passes (inclusive), then grad_passes passes with a loss after each
     grad_passes: int | None = None     # None: n_loops
@@ -137,7 +138,7 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
     return NetworkTransformer(
         seq_len=81, vocab_size=10, d_model=cfg.d_model, n_heads=cfg.n_heads, d_ff=cfg.d_ff,
         n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.n_loops,
-        feedback=cfg.feedback,
+        feedback=cfg.feedback, state_norm=cfg.state_norm,
         positions=None if groups is None else [g.tolist() for g in groups],
         clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
 

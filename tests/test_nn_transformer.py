@@ -73,8 +73,9 @@ def _task(seed=8):
     {}, {"norm": "post"}, {"n_loops": 3},
     {"positions": [[0, 0, 1, 1, 2], [0, 1, 0, 1, 0]]},
     {"n_loops": 3, "feedback": True}, {"n_loops": 2, "feedback": True, "norm": "post"},
+    {"n_loops": 3, "feedback": True, "state_norm": True},
 ], ids=["plain", "post-norm", "recurrent-depth", "factorised-positions", "feedback",
-        "feedback-post-norm"])
+        "feedback-post-norm", "state-norm"])
 def test_network_transformer_masked_loss_grad_matches_finite_differences(kw):
     model = _tiny_model(**kw)
     tokens, targets, mask = _task()
@@ -82,11 +83,15 @@ def test_network_transformer_masked_loss_grad_matches_finite_differences(kw):
                             lambda: model.loss(tokens, targets, mask)))
 
 
-@pytest.mark.parametrize("feedback", [False, True])
-def test_gradient_free_passes_then_graded_ones_match_finite_differences(feedback):
+RECURRENT = [{"feedback": False}, {"feedback": True}, {"feedback": True, "state_norm": True}]
+RECURRENT_IDS = ["plain", "feedback", "feedback-state-norm"]
+
+
+@pytest.mark.parametrize("kw", RECURRENT, ids=RECURRENT_IDS)
+def test_gradient_free_passes_then_graded_ones_match_finite_differences(kw):
     """5 passes, the first 3 gradient-free: the gradient is that of the last 2 passes'
     loss with the state the first 3 reached held fixed (truncated recursion)."""
-    model = _tiny_model(feedback=feedback).astype(np.float64)
+    model = _tiny_model(**kw).astype(np.float64)
     tokens, targets, mask = _task()
     model.forward(tokens, passes=3)
     start = model.last_state                           # held fixed while weights are nudged
@@ -97,9 +102,9 @@ def test_gradient_free_passes_then_graded_ones_match_finite_differences(feedback
                             lambda: model.loss(tokens, targets, mask, passes=2, state=start)))
 
 
-@pytest.mark.parametrize("feedback", [False, True])
-def test_a_carried_state_gets_no_gradient_and_the_rest_matches_finite_differences(feedback):
-    model = _tiny_model(feedback=feedback, n_loops=2).astype(np.float64)
+@pytest.mark.parametrize("kw", RECURRENT, ids=RECURRENT_IDS)
+def test_a_carried_state_gets_no_gradient_and_the_rest_matches_finite_differences(kw):
+    model = _tiny_model(**kw, n_loops=2).astype(np.float64)
     tokens, targets, mask = _task()
     model.forward(tokens)
     state = model.last_state                           # held fixed while weights are nudged
@@ -107,9 +112,9 @@ def test_a_carried_state_gets_no_gradient_and_the_rest_matches_finite_difference
                             lambda: model.loss(tokens, targets, mask, state=state)))
 
 
-@pytest.mark.parametrize("feedback", [False, True])
-def test_passes_split_across_calls_by_the_carried_state_equal_one_long_call(feedback):
-    model = _tiny_model(feedback=feedback, n_loops=2)
+@pytest.mark.parametrize("kw", RECURRENT, ids=RECURRENT_IDS)
+def test_passes_split_across_calls_by_the_carried_state_equal_one_long_call(kw):
+    model = _tiny_model(**kw, n_loops=2)
     tokens = np.random.default_rng(3).integers(0, 4, (3, T))
     once = model.predict(tokens, passes=5)
     model.predict(tokens, passes=2)
@@ -127,6 +132,20 @@ def test_feedback_changes_the_prediction_and_adds_one_projection():
     np.testing.assert_allclose(fed.predict(tokens, passes=1), plain.predict(tokens, passes=1))
     assert not np.allclose(fed.predict(tokens), plain.predict(tokens))
     assert "prediction feedback" in fed.summary()
+
+
+def test_the_state_norm_keeps_the_carried_state_from_growing_with_passes():
+    tokens = np.random.default_rng(4).integers(0, 4, (3, T))
+
+    def state_size(model, passes):
+        model.predict(tokens, passes=passes)
+        return np.linalg.norm(model.last_state.x)
+
+    plain, normed = _tiny_model(), _tiny_model(state_norm=True)
+    assert state_size(plain, 32) > 4 * state_size(plain, 2)        # residuals pile up
+    assert state_size(normed, 32) < 1.5 * state_size(normed, 2)
+    assert normed.n_params() - plain.n_params() == 2 * D           # gamma and beta
+    assert "state norm" in normed.summary()
 
 
 def test_gradient_free_passes_keep_no_backward_caches():

@@ -31,13 +31,15 @@ class NetworkTransformer(Module):
     the rows are summed. n_loops > 1 repeats the blocks with shared weights, feeding the
     token embedding back in each time; it is the number of passes a call runs unless it
     asks for another. feedback=True also feeds each pass a learned projection of the
-    previous pass's class probabilities.
+    previous pass's class probabilities; state_norm=True normalises the carried state
+    (a LayerNorm) before each pass reads it.
     """
 
     def __init__(self, seq_len: int, vocab_size: int = 10, d_model: int = 64, n_heads: int = 4,
                  d_ff: int = 128, n_blocks: int = 4, n_classes: int = 9, norm: str = "pre",
                  positions: list[list[int]] | None = None, n_loops: int = 1,
-                 feedback: bool = False, lr: float | None = None, clip: float = 1.0,
+                 feedback: bool = False, state_norm: bool = False,
+                 lr: float | None = None, clip: float = 1.0,
                  warmup: int | None = None,
                  optimizer: OptimizerSpec = None, seed=None):
         """lr (default 1e-3) and warmup (steps of linear warmup) build the default Adam;
@@ -47,6 +49,7 @@ class NetworkTransformer(Module):
                               n_classes=n_classes, n_loops=n_loops)
         self._pos_ids = _position_ids(positions, seq_len)        # list of (T,) int arrays
         self._args = dict(sizes, norm=norm, clip=float(clip or 0.0), feedback=bool(feedback),
+                          state_norm=bool(state_norm),
                           positions=None if positions is None else [p.tolist() for p in self._pos_ids])
         rng = as_generator(seed)
         self.token = EmbeddingMatrix(vocab_size, d_model, seed=rng)
@@ -57,9 +60,11 @@ class NetworkTransformer(Module):
         self.ln_f = LayerNorm(d_model) if norm == "pre" else None
         self.head = WeightMatrix(d_model, n_classes, seed=rng)
         self.feedback = WeightMatrix(n_classes, d_model, bias=False, seed=rng) if feedback else None
+        self.state_norm = LayerNorm(d_model) if state_norm else None
         # each differentiated pass runs its own tied copy, so each keeps its own cache;
         # the first is the model's own modules, more are made as calls need them
-        self._graded = [RecurrentPass(self.blocks, self.ln_f, self.head, self.feedback)]
+        self._graded = [RecurrentPass(self.blocks, self.ln_f, self.head, self.feedback,
+                                      self.state_norm)]
         self._free = tied_copy(self._graded[0])                    # for gradient-free passes
         self.last_state: RecurrentState | None = None
         self.clip = self._args["clip"]
@@ -256,6 +261,8 @@ class NetworkTransformer(Module):
         rows.append(("head", f"(B, {T}, {C})", self.head.n_params()))
         if self.feedback is not None:
             rows.append(("prediction feedback", f"(B, {T}, {D})", self.feedback.n_params()))
+        if self.state_norm is not None:
+            rows.append(("state norm", f"(B, {T}, {D})", self.state_norm.n_params()))
         return self._summary_table(
             f"NetworkTransformer  heads={a['n_heads']} d_ff={a['d_ff']} norm={a['norm']}", rows)
 

@@ -1,12 +1,17 @@
 """Recurrent depth: the same blocks run pass after pass over a carried state.
 
-A pass reads the state carried from the pass before (`x`), adds the input embedding
-back in and, with prediction feedback, a learned projection of the previous pass's
-class probabilities; it runs the weight-tied blocks and reads out logits:
+A pass reads the state carried from the pass before (`x`), optionally normalised,
+adds the input embedding back in and, with prediction feedback, a learned projection of
+the previous pass's class probabilities; it runs the weight-tied blocks and reads out
+logits:
 
-    h = x + e + probs @ W_fb          (x, probs: the previous pass's; absent on the first)
+    h = norm(x) + e + probs @ W_fb    (x, probs: the previous pass's; absent on the first)
     x' = blocks(h)                    the new carried state
     logits = head(ln_f(x'))           a prediction after every pass
+
+Pre-norm residual blocks only ever add to x, so without the state norm its size grows
+with every pass and the embedding added back in weighs less and less; `norm(x)` (a
+LayerNorm) keeps every pass's input on the same scale however many passes ran before.
 
 `RecurrentState` is what one call hands to the next (x' and softmax(logits)), so a model
 can go on refining the same inputs later: more passes at inference, or training that
@@ -46,19 +51,24 @@ class RecurrentPass(Module):
     """One pass over shared modules: (e, x, probs) -> (x', logits).
 
     blocks: the Transformer blocks; ln_f: the final LayerNorm or None; head: state ->
-    logits; feedback: probs -> state, or None for no prediction feedback. A model holds
+    logits; feedback: probs -> state, or None for no prediction feedback; state_norm:
+    applied to the carried state before it is read, or None. A model holds
     one pass per application it must differentiate (each with its own caches, sharing
     every Param through `tied_copy`).
     """
 
     def __init__(self, blocks: list[Module], ln_f: Module | None, head: Module,
-                 feedback: Module | None):
+                 feedback: Module | None, state_norm: Module | None = None):
         self.blocks, self.ln_f, self.head, self.feedback = blocks, ln_f, head, feedback
+        self.state_norm = state_norm
         self._cache = None
 
     def forward(self, e: np.ndarray, x: np.ndarray | None, probs: np.ndarray | None):
         """e (B, T, D), x (B, T, D) or None, probs (B, T, C) or None -> x' (B, T, D), logits (B, T, C)."""
-        h = e if x is None else x + e                               # (B, T, D)
+        if x is None:
+            h = e                                                   # (B, T, D)
+        else:
+            h = (x if self.state_norm is None else self.state_norm.forward(x)) + e
         fed = self.feedback is not None and probs is not None
         if fed:
             h = h + self.feedback.forward(probs)
@@ -81,7 +91,10 @@ class RecurrentPass(Module):
         for block in reversed(self.blocks):
             dh = block.backward(dh)
         dprobs = self.feedback.backward(dh) if fed else None       # (B, T, C)
-        return dh, (dh if had_x else None), dprobs
+        dx = None
+        if had_x:
+            dx = dh if self.state_norm is None else self.state_norm.backward(dh)
+        return dh, dx, dprobs
 
     def release(self) -> None:
         """Drops every cache of this pass (after gradient-free passes, nothing needs them)."""
