@@ -13,7 +13,7 @@ The torch network (CPU, same threads, `pip install torch==2.13.0`; never a proje
 dependency) runs in the same process when installed, its timed rounds interleaved with
 ours so both see the same load. `--feedback` adds prediction feedback to both networks.
 Ours splits each batch over `--threads` shard threads (sudoku_tf.nn.parallel) with BLAS
-held to one thread inside them; batches under 16 boards run whole, BLAS threaded.
+held to one thread inside them; batches under 16 boards run whole, BLAS on one thread.
 The BLAS library numpy uses and the OPENBLAS_* variables that steer it are printed too.
 
 Usage:

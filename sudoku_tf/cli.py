@@ -261,6 +261,33 @@ _STRATEGY_HELP = ("oneshot: one network pass; iterative: fill the surest legal c
                   "re-run; search: guided search, exact")
 
 
+# the decoding settings a model file may carry (see `settings`): option, type, help
+_SETTINGS = [
+    ("--symmetries", click.IntRange(min=1),
+     "Average the network over K Sudoku symmetries of each board (K forward passes per call).",
+     "the model's setting, else 1"),
+    ("--passes", click.IntRange(min=1),
+     "Passes of the weight-tied blocks per network call (most passes, with halting).",
+     "the model's setting, else the passes it was built with"),
+    ("--halt-after", click.IntRange(min=1),
+     "Stop refining a board once its predicted digits have not changed for K passes.",
+     "the model's setting, if any"),
+    ("--confident", click.FloatRange(0, 1, min_open=True),
+     "Stop refining a board once every empty cell's top probability reaches P.",
+     "the model's setting, if any"),
+    ("--threshold", click.FloatRange(0, 1, min_open=True),
+     "iterative and auto: also fill, in the same call, every legal cell the network gives "
+     "at least P.", "the model's setting, if any"),
+]
+
+
+def _setting_options(defaults_shown: bool) -> list:
+    """click options for the decoding settings; with `defaults_shown`, each help names
+    where its default comes from."""
+    return [click.option(flag, type=kind, help=f"{text}  [default: {default}]" if defaults_shown
+                         else text) for flag, kind, text, default in _SETTINGS]
+
+
 def _decode_options(strategies: tuple, default: str, strategy_help: str):
     """The options `solve` and `eval` share: the model and how to decode with it."""
     options = [
@@ -276,23 +303,13 @@ def _decode_options(strategies: tuple, default: str, strategy_help: str):
                           "exact solver."),
         click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE,
                      show_default=True, help="Boards per network call."),
-        click.option("--symmetries", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Average the network over K Sudoku symmetries of each board "
-                          "(K forward passes per call)."),
-        click.option("--passes", type=click.IntRange(min=1),
-                     help="Passes of the weight-tied blocks per network call (most passes, "
-                          "with halting)  [default: the model's own]"),
-        click.option("--halt-after", type=click.IntRange(min=1),
-                     help="Stop refining a board once its predicted digits have not changed "
-                          "for K passes."),
-        click.option("--confident", type=click.FloatRange(0, 1, min_open=True),
-                     help="Stop refining a board once every empty cell's top probability "
-                          "reaches P."),
-        click.option("--threshold", type=click.FloatRange(0, 1, min_open=True),
-                     help="iterative and auto: also fill, in the same call, every legal cell "
-                          "the network gives at least P."),
+        *_setting_options(defaults_shown=True),
     ]
+    return _apply(options)
 
+
+def _apply(options: list):
+    """A decorator adding click options to a command, in the order listed."""
     def add(command):
         for option in reversed(options):
             command = option(command)
@@ -326,23 +343,30 @@ def _looks_like_a_puzzle(text: str) -> bool:
 
 
 def _load_model(path: Path):
-    from .decode import load_model
+    """The model at path and the decoding settings it carries; InputError if unusable."""
     from .nn import ModelFileError
+    from .settings import load_with_settings
 
     try:
-        return load_model(path)
+        return load_with_settings(path)
     except ModelFileError as err:
         hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
         raise InputError(f"{err}{hint}") from None
 
 
-def _network(path: Path, symmetries: int, passes, halt_after, confident):
+def _network(path: Path, **given):
     """The model at path as decoders see it: its passes per call (with halting, if asked),
-    averaged over symmetries. Returns (network, the Refining that counts passes)."""
+    averaged over symmetries, each setting from the command line (`given`), else from the
+    model file. Returns (network, the Refining that counts passes, the settings used)."""
     from .decode import Refining, SymmetryAveraged
+    from .settings import resolve
 
-    refining = Refining(_load_model(path), passes, halt_after, confident)
-    return (SymmetryAveraged(refining, symmetries) if symmetries > 1 else refining), refining
+    model, carried = _load_model(path)
+    used = resolve(given, carried)
+    refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
+    used["passes"] = refining.passes
+    k = used["symmetries"]
+    return (SymmetryAveraged(refining, k) if k > 1 else refining), refining, used
 
 
 @cli.command()
@@ -378,11 +402,13 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     from .evaluation import records
 
     boards, _ = _read_puzzles(puzzles)
-    model, refining = _network(model_path, symmetries, passes, halt_after, confident)
+    model, refining, used = _network(model_path, symmetries=symmetries, passes=passes,
+                                     halt_after=halt_after, confident=confident,
+                                     threshold=threshold)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
         result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update,
-                        threshold)
+                        used["threshold"])
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
@@ -451,16 +477,17 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
-    model, refining = _network(model_path, symmetries, passes, halt_after, confident)
+    model, refining, used = _network(model_path, symmetries=symmetries, passes=passes,
+                                     halt_after=halt_after, confident=confident,
+                                     threshold=threshold)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
-                              batch_size, by_givens=True, progress=bar.update, threshold=threshold)
+                              batch_size, by_givens=True, progress=bar.update,
+                              threshold=used["threshold"])
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
-    report = {"file": file, "model": str(model_path), "strategy": strategy,
-              "symmetries": symmetries, "passes": refining.passes, "halt_after": halt_after,
-              "confident": confident, "threshold": threshold, **report,
+    report = {"file": file, "model": str(model_path), "strategy": strategy, **used, **report,
               "mean_passes": refining.mean_passes}
     click.echo(json.dumps(report) if as_json else _format_eval(report))
 
@@ -498,7 +525,7 @@ def _format_eval(report: dict) -> str:
               help="The query cell whose attention the board overlays show.")
 @click.option("--passes", type=click.IntRange(min=1),
               help="Passes of the weight-tied blocks to analyse, show and decode with  [default: "
-                   "the model's own]")
+                   "the model's setting, else the passes it was built with]")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -> None:
     """Write an HTML report of what each attention head looks at.
@@ -527,7 +554,8 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
     boards, solutions = _read_puzzles(puzzles)
-    model = _load_model(model_path)
+    model, carried = _load_model(model_path)
+    passes = passes or carried.get("passes")
     boards = boards[:limit]
     click.echo(f"analysing attention on {len(boards)} puzzles", err=True)
     result = build_report(model, boards, None if solutions is None else solutions[:limit],
@@ -539,3 +567,35 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
     click.echo(text if to_stdout else format_table(result.data))
     click.echo(f"wrote {output}" + (f" and {json_path}" if json_path and not to_stdout else ""),
                err=True)
+
+
+# ------------------------------------------------------------------ defaults
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False, path_type=Path))
+@_apply(_setting_options(False))
+@click.option("--reset", is_flag=True, help="Forget every stored setting first.")
+def defaults(model_path, reset, **changes) -> None:
+    """Show, or set, the decoding settings a model file carries.
+
+    solve, eval and report use them whenever the command line does not give a setting.
+    With no options, prints them; with options, stores them in MODEL (rewritten
+    atomically, weights untouched) and prints the result.
+
+    \b
+    Examples:
+      sudoku-tf defaults models/default.npz
+      sudoku-tf defaults models/mine.npz --symmetries 4 --passes 2
+      sudoku-tf defaults models/mine.npz --reset
+    """
+    from .nn import ModelFileError
+    from .settings import store
+
+    if reset or any(v is not None for v in changes.values()):
+        try:
+            settings = store(model_path, changes, reset)
+        except ModelFileError as err:
+            raise InputError(str(err)) from None
+    else:
+        settings = _load_model(model_path)[1]
+    click.echo(json.dumps(settings) if settings else f"{model_path} carries no decoding settings")

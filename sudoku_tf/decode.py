@@ -46,7 +46,11 @@ class DecodeResult:
 
 def load_model(path) -> NetworkTransformer:
     """A saved Sudoku model (81 cells in, 9 digits out); ModelFileError for anything else."""
-    model = load(path)
+    return sudoku_model(load(path), path)
+
+
+def sudoku_model(model, path) -> NetworkTransformer:
+    """model, loaded from path, if it is a Sudoku model; ModelFileError if not."""
     args = model.config()
     if not isinstance(model, NetworkTransformer) or (args["seq_len"], args["n_classes"]) != (81, 9):
         raise ModelFileError(f"{path}: a {type(model).__name__} that does not read 81 cells "

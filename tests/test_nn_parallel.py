@@ -156,3 +156,22 @@ def test_attention_maps_come_from_the_last_forward_whichever_call_ran_it():
     model.predict(tokens[0])                                    # one sequence, then a batch
     model.train(tokens[:4], targets[:4], mask=mask[:4])
     assert model.get_attention_weights()[0].shape == (4, 2, T, T)
+
+
+def test_a_batch_too_small_to_split_runs_with_blas_on_one_thread(monkeypatch):
+    """BLAS threads spinning for a core on a busy machine made small batches crawl."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    model, seen = _model(), []
+    forward = model.forward
+
+    def recording(*args, **kw):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return forward(*args, **kw)
+
+    monkeypatch.setattr(model, "forward", recording)
+    with threadpool_limits(2, user_api="blas"):
+        model.predict(_batch(n=1)[0])
+        model.loss_and_grad(*_batch(n=3))
+        after = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    assert seen == [{1}, {1}] and after == {2}

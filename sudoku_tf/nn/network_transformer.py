@@ -162,7 +162,8 @@ class NetworkTransformer(Module):
             raise ValueError(f"state holds {len(state)} sequences, tokens {len(batch)}")
         shards = parallel.shards(len(batch))
         if len(shards) == 1:
-            self.forward(batch, passes, 1, state)
+            with parallel.one_blas_thread():
+                self.forward(batch, passes, 1, state)
         else:                                                       # shards on parallel threads
             replicas = self._replicas.get(len(shards))
             parallel.run(lambda rep, s: rep.forward(batch[s], passes, 1, _rows(state, s)),
@@ -192,7 +193,8 @@ class NetworkTransformer(Module):
         shards = parallel.shards(len(tokens))
         counts = [float(mask[s].sum()) for s in shards]
         if len(shards) == 1 or min(counts) < 1:
-            return self._loss_and_grad(tokens, targets, mask, *run, state)
+            with parallel.one_blas_thread():
+                return self._loss_and_grad(tokens, targets, mask, *run, state)
         weights = [c / sum(counts) for c in counts]
         replicas = self._replicas.get(len(shards))
         losses = parallel.run(lambda rep, s: rep._loss_and_grad(tokens[s], targets[s], mask[s],

@@ -1,0 +1,66 @@
+"""Decoding settings a model file carries: how `solve`, `eval` and `report` use the model
+when the command line does not say.
+
+A model is measured with some test-time choices (say, its answer averaged over four
+Sudoku symmetries); saving them in the file, under the meta key "decode", makes them the
+model's defaults, so a user gets the measured behaviour without knowing the flags.
+A flag given on the command line always wins.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+from .decode import sudoku_model
+from .nn import ModelFileError, NetworkTransformer, load_checkpoint, save
+
+# every setting, with the value used when neither the command line nor the model gives one
+BUILT_IN = {"symmetries": 1, "passes": None, "halt_after": None, "confident": None,
+            "threshold": None}
+_COUNTS = ("symmetries", "passes", "halt_after")              # integers >= 1
+_PROBABILITIES = ("confident", "threshold")                   # in (0, 1]
+
+
+def check(settings: dict) -> dict:
+    """The settings if every name is known and every value in range; ValueError naming the
+    first that is not. None means "not set"."""
+    for name, value in settings.items():
+        if name not in BUILT_IN:
+            raise ValueError(f"unknown decoding setting {name!r} (known: {', '.join(BUILT_IN)})")
+        if value is None:
+            continue
+        if name in _COUNTS and not (isinstance(value, Integral) and not isinstance(value, bool)
+                                    and value >= 1):
+            raise ValueError(f"decoding setting {name} must be an integer >= 1, got {value!r}")
+        if name in _PROBABILITIES and not (isinstance(value, Real) and not isinstance(value, bool)
+                                           and 0 < value <= 1):
+            raise ValueError(f"decoding setting {name} must lie in (0, 1], got {value!r}")
+    return settings
+
+
+def load_with_settings(path) -> tuple[NetworkTransformer, dict]:
+    """The Sudoku model at path and the decoding settings it carries (only those it sets)."""
+    model, meta, _ = load_checkpoint(path)
+    sudoku_model(model, path)
+    try:
+        return model, check(dict(meta.get("decode") or {}))
+    except (ValueError, TypeError) as err:
+        raise ModelFileError(f"{path}: {err}") from None
+
+
+def resolve(given: dict, carried: dict) -> dict:
+    """Every setting: the command line's where given, else the model's, else the built-in one."""
+    return {name: next((v for v in (given.get(name), carried.get(name)) if v is not None),
+                       default) for name, default in BUILT_IN.items()}
+
+
+def store(path, changes: dict, reset: bool = False) -> dict:
+    """Writes `changes` into the settings the model file at path carries (starting from
+    none with `reset`), atomically and keeping everything else in the file; returns the
+    settings now stored."""
+    model, meta, extras = load_checkpoint(path)
+    sudoku_model(model, path)
+    settings = {} if reset else dict(meta.get("decode") or {})
+    settings.update({k: v for k, v in check(changes).items() if v is not None})
+    save(model, path, {**meta, "decode": settings}, extras)
+    return settings

@@ -1,0 +1,101 @@
+"""Decoding settings carried in a model file: stored by `sudoku-tf defaults`, used by
+solve, eval and report unless a flag overrides them, refused when out of range."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sudoku_tf.cli import cli
+from sudoku_tf.nn import ModelFileError, load_checkpoint, save
+from sudoku_tf.settings import BUILT_IN, check, load_with_settings, resolve, store
+from sudoku_tf.train import TrainConfig, build_model
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture
+def model(tmp_path):
+    path = tmp_path / "tiny.npz"
+    save(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2)), path,
+         meta={"train": {"note": "kept"}})
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_stored_settings_come_back_and_leave_weights_and_meta_alone(model):
+    before, _ = load_with_settings(model)
+    assert load_with_settings(model)[1] == {}
+    assert store(model, {"symmetries": 4, "threshold": None}) == {"symmetries": 4}
+    assert store(model, {"passes": 3}) == {"symmetries": 4, "passes": 3}
+    after, settings = load_with_settings(model)
+    assert settings == {"symmetries": 4, "passes": 3}
+    tokens = np.zeros((2, 81), int)
+    np.testing.assert_array_equal(after.predict(tokens), before.predict(tokens))
+    assert load_checkpoint(model)[1]["train"] == {"note": "kept"}
+    assert store(model, {"halt_after": 2}, reset=True) == {"halt_after": 2}
+
+
+def test_the_command_line_wins_then_the_model_then_the_built_in_default():
+    used = resolve({"symmetries": 2, "threshold": None}, {"symmetries": 4, "threshold": 0.9})
+    assert used == {**BUILT_IN, "symmetries": 2, "threshold": 0.9}
+    assert resolve({}, {}) == BUILT_IN
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"symetries": 4}, "unknown decoding setting 'symetries'"),
+    ({"symmetries": 0}, "symmetries must be an integer >= 1, got 0"),
+    ({"passes": 2.5}, "passes must be an integer >= 1"),
+    ({"halt_after": True}, "halt_after must be an integer >= 1"),
+    ({"threshold": 1.5}, r"threshold must lie in \(0, 1\], got 1.5"),
+    ({"confident": "high"}, "confident must lie in"),
+])
+def test_settings_out_of_range_are_named(bad, message):
+    with pytest.raises(ValueError, match=message):
+        check(bad)
+
+
+def test_a_model_file_with_broken_settings_is_refused_in_one_line(model, tmp_path):
+    loaded, meta, _ = load_checkpoint(model)
+    broken = tmp_path / "broken.npz"
+    save(loaded, broken, meta={**meta, "decode": {"symmetries": -1}})
+    with pytest.raises(ModelFileError, match=r"broken.npz: decoding setting symmetries"):
+        load_with_settings(broken)
+    result = run("solve", DATA / "example.txt", "--model", broken)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "decoding setting symmetries" in result.stderr
+
+
+def test_defaults_command_shows_sets_and_resets(model):
+    assert "carries no decoding settings" in run("defaults", model).stdout
+    result = run("defaults", model, "--symmetries", 3, "--threshold", 0.8)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"symmetries": 3, "threshold": 0.8}
+    assert json.loads(run("defaults", model).stdout) == {"symmetries": 3, "threshold": 0.8}
+    assert "carries no decoding settings" in run("defaults", model, "--reset").stdout
+
+
+def test_defaults_refuses_bad_values_and_missing_files_and_leaves_the_file_alone(model, tmp_path):
+    copy = tmp_path / "copy.npz"
+    shutil.copy(model, copy)
+    result = run("defaults", copy, "--symmetries", 0)
+    assert result.exit_code == 2 and copy.read_bytes() == model.read_bytes()
+    missing = run("defaults", tmp_path / "none.npz", "--symmetries", 2)
+    assert missing.exit_code == 2 and "none.npz" in missing.stderr
+
+
+def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(model):
+    store(model, {"symmetries": 2, "passes": 3})
+    args = ("eval", DATA / "example.csv", "--model", model, "--json", "--strategy", "oneshot")
+    carried = json.loads(run(*args).stdout)
+    assert (carried["symmetries"], carried["passes"], carried["mean_passes"]) == (2, 3, 3)
+    flagged = json.loads(run(*args, "--symmetries", 1, "--passes", 1).stdout)
+    assert (flagged["symmetries"], flagged["passes"]) == (1, 1)
+    solved = run("solve", DATA / "example.txt", "--model", model, "--strategy", "oneshot")
+    assert "3.0 passes per call" in solved.stderr
