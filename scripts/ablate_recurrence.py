@@ -33,9 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from sudoku_tf.board import EMPTY, read_boards
+from sudoku_tf import evaluation
+from sudoku_tf.board import read_boards
 from sudoku_tf.charts import line_chart_svg
-from sudoku_tf.decode import Refining, iterative, load_model, oneshot
+from sudoku_tf.decode import Refining, iterative, load_model
 from sudoku_tf.train import TrainConfig, Trainer, checkpoint_path
 
 RUNS = Path("runs/ablation")
@@ -120,11 +121,8 @@ def score(arms: list[str], passes: list[int], solve_passes: list[int], limit: in
 
 
 def one_call_accuracy(network, puzzles, solutions):
-    """Mean over puzzles of the share of empty cells right after one call, its standard error."""
-    boards = oneshot(network, puzzles).boards
-    empty = puzzles == EMPTY
-    per_puzzle = ((boards == solutions) & empty).sum(1) / empty.sum(1)
-    return float(per_puzzle.mean()), float(per_puzzle.std(ddof=1) / math.sqrt(len(puzzles))), 1.0
+    """One call's accuracy on the empty cells, its standard error, and the calls (one)."""
+    return (*evaluation.one_call_accuracy(network, puzzles, solutions), 1.0)
 
 
 def iterative_solve_rate(network, puzzles, solutions):

@@ -82,6 +82,15 @@ def _summarise(right, empty, oneshot_solved, solved, calls, seconds) -> dict:
     }
 
 
+def one_call_accuracy(network, puzzles: np.ndarray, solutions: np.ndarray) -> tuple[float, float]:
+    """Mean over puzzles of the share of empty cells one network call gets right, and its
+    standard error (puzzles weigh alike, so the error is over puzzles)."""
+    boards = oneshot(network, puzzles).boards
+    empty = puzzles == EMPTY
+    per_puzzle = ((boards == solutions) & empty).sum(1) / empty.sum(1)   # (N,)
+    return float(per_puzzle.mean()), float(per_puzzle.std(ddof=1) / np.sqrt(len(puzzles)))
+
+
 def reference_solutions(puzzles: np.ndarray) -> np.ndarray:
     """The exact solver's solution of each (N, 81) puzzle; ValueError naming one without."""
     solutions = [solve(p) for p in puzzles]

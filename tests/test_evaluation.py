@@ -1,9 +1,10 @@
 """Scoring decoded boards: solve rates and accuracy by givens, records for JSON."""
 
+import numpy as np
 import pytest
 
 from sudoku_tf.decode import decode
-from sudoku_tf.evaluation import GIVEN_BUCKETS, evaluate, records
+from sudoku_tf.evaluation import GIVEN_BUCKETS, evaluate, one_call_accuracy, records
 
 from standin import StandIn, wrong_given
 
@@ -39,3 +40,19 @@ def test_evaluate_progress_hears_of_every_puzzle_once(puzzles, strategy):
     report = evaluate(StandIn(solutions), boards, solutions, strategy, by_givens=True,
                       progress=done.append)
     assert sum(done) == len(boards) and report["puzzles"] == len(boards)
+
+
+def test_one_call_accuracy_weighs_puzzles_alike_and_gives_its_standard_error(puzzles):
+    boards, solutions = puzzles
+    assert one_call_accuracy(StandIn(solutions), boards, solutions) == (1.0, 0.0)
+    assert one_call_accuracy(StandIn(solutions, "wrong"), boards, solutions)[0] == 0.0
+    # one board with every empty cell right, one with every one wrong: mean 0.5, and the
+    # standard error of two values 1 and 0 is their std (0.707) / sqrt(2) = 0.5
+    right, wrong = StandIn(solutions[:1]), StandIn(solutions[1:2], "wrong")
+
+    class Half:
+        def predict(self, tokens):
+            return np.concatenate([right.predict(tokens[:1]), wrong.predict(tokens[1:])])
+
+    mean, error = one_call_accuracy(Half(), boards[:2], solutions[:2])
+    assert mean == 0.5 and error == pytest.approx(0.5)

@@ -1,0 +1,114 @@
+"""Charts and measurements quoted by the model card (models/README.md).
+
+    python scripts/model_card.py curves     # training curves of every run, from their logs
+    python scripts/model_card.py passes --model models/default.npz [--limit 200]
+
+`curves` draws the evaluations the trainer logged (cell accuracy after one call and the
+iterative solve rate on 256 held-out boards) against the total steps the weights have
+seen, each run continuing the steps of the run it started from.
+
+`passes` measures the plain network (no symmetries) at several test-time pass counts on
+the test sets: the accuracy of one call on the empty cells (all 1,000 puzzles) and the
+solve rate of iterative decoding, one cell per call (the first --limit puzzles, as it
+costs one call per empty cell), each with one standard error. Pass counts already in
+the results file are skipped, so a stopped run continues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from sudoku_tf.board import read_boards
+from sudoku_tf.charts import line_chart_svg
+from sudoku_tf.decode import Refining, iterative, load_model
+from sudoku_tf.evaluation import one_call_accuracy
+
+# run name -> (its log, the steps its starting weights had already seen)
+RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000)}
+SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
+        "expert": "data/test_expert.csv"}
+CHARTS = Path("models/charts")
+PASSES_RESULTS = Path("models/results/passes.json")
+
+
+def curves() -> None:
+    series = {}
+    for run, (log, offset) in RUNS.items():
+        if not Path(log).exists():
+            continue
+        evals = [e for e in map(json.loads, Path(log).read_text().splitlines()) if "step" in e]
+        series[f"{run}: cell accuracy"] = [(offset + e["step"], e["cell_accuracy"], 0.0)
+                                           for e in evals]
+        series[f"{run}: solved"] = [(offset + e["step"], e["solve_rate"],
+                                     _binomial_error(e["solve_rate"], e["puzzles"]))
+                                    for e in evals]
+    CHARTS.mkdir(parents=True, exist_ok=True)
+    path = CHARTS / "training.svg"
+    path.write_text(line_chart_svg(series, "training steps (all runs)", "held-out boards",
+                                   y_range=(0.5, 1.0), groups=len(series) // 2))
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: int) -> None:
+    model = load_model(model_path)
+    results = json.loads(PASSES_RESULTS.read_text()) if PASSES_RESULTS.exists() else []
+    done = {(r["set"], r["measure"], r["passes"]) for r in results}
+    for name, path in SETS.items():
+        puzzles, solutions = read_boards(path)
+        jobs = [("cells", p) for p in counts] + [("solved", p) for p in solve_counts]
+        for measure, p in jobs:
+            if (name, measure, p) in done:
+                continue
+            network = Refining(model, p)
+            if measure == "cells":
+                value, error = one_call_accuracy(network, puzzles, solutions)
+                n = len(puzzles)
+            else:
+                solved = iterative(network, puzzles[:limit]).solved
+                n = len(solved)
+                value = float(solved.mean())
+                error = _binomial_error(value, n)
+            results.append({"model": model_path, "set": name, "measure": measure, "passes": p,
+                            "puzzles": n, "value": value, "stderr": error})
+            print(f"{name:>13} {measure:>6} at {p:>2} passes: {value:.3f} ± {error:.3f}",
+                  file=sys.stderr)
+            PASSES_RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            PASSES_RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    series = {f"{r_measure}, {name}": [(r["passes"], r["value"], r["stderr"]) for r in results
+                                       if r["set"] == name and r["measure"] == r_measure]
+              for r_measure in ("cells", "solved") for name in SETS}
+    CHARTS.mkdir(parents=True, exist_ok=True)
+    chart = CHARTS / "passes.svg"
+    chart.write_text(line_chart_svg({k: v for k, v in series.items() if v},
+                                    "test-time passes per call", "cells right / solved",
+                                    log_x=True, groups=2))
+    print(f"wrote {chart}", file=sys.stderr)
+
+
+def _binomial_error(rate: float, n: int) -> float:
+    return math.sqrt(rate * (1 - rate) / n)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("curves")
+    p = sub.add_parser("passes")
+    p.add_argument("--model", default="models/default.npz")
+    p.add_argument("--counts", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
+    p.add_argument("--solve-counts", type=int, nargs="+", default=[1, 2, 4])
+    p.add_argument("--limit", type=int, default=200)
+    args = parser.parse_args(argv)
+    if args.command == "curves":
+        curves()
+    else:
+        passes(args.model, args.counts, args.solve_counts, args.limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
