@@ -30,10 +30,10 @@ make_set expert 21-30 5150 --difficulty expert --time-budget 600
 
 score() {  # puzzle file, name
     sudoku-tf eval "$1" --model "$MODEL" --strategy iterative --batch-size 256 --symmetries 1 \
-        --json > "$OUT/iterative_$2.json"
+        --by-difficulty --json > "$OUT/iterative_$2.json"
     if [ "$SYMMETRIES" -gt 1 ]; then
         sudoku-tf eval "$1" --model "$MODEL" --strategy iterative --batch-size 256 \
-            --symmetries "$SYMMETRIES" --json > "$OUT/iterative-x${SYMMETRIES}_$2.json"
+            --symmetries "$SYMMETRIES" --by-difficulty --json > "$OUT/iterative-x${SYMMETRIES}_$2.json"
     fi
     sudoku-tf eval "$1" --model "$MODEL" --strategy search --symmetries 1 --json > "$OUT/search_$2.json"
 }

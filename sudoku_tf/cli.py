@@ -457,9 +457,11 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=
 @click.argument("file")
 @_decode_options(STRATEGIES, "iterative", _STRATEGY_HELP + ".")
 @click.option("--limit", type=click.IntRange(min=1), help="Use only the first N puzzles.")
+@click.option("--by-difficulty", is_flag=True,
+              help="Also break the results down by difficulty label (see generate).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
 def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
-                 halt_after, confident, threshold, limit, as_json) -> None:
+                 halt_after, confident, threshold, limit, by_difficulty, as_json) -> None:
     """Measure how well a model solves the puzzles of FILE.
 
     Reports the full-solve rate, network calls and puzzles per second under --strategy,
@@ -484,7 +486,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
                               batch_size, by_givens=True, progress=bar.update,
-                              threshold=used["threshold"])
+                              threshold=used["threshold"], by_difficulty=by_difficulty)
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
     report = {"file": file, "model": str(model_path), "strategy": strategy, **used, **report,
@@ -494,16 +496,17 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
 
 def _format_eval(report: dict) -> str:
     """The evaluation as a table: all puzzles, then one row per range of givens."""
-    head = (f"{'givens':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
+    head = (f"{'set':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
             f"{'median calls':>14}{'puzzles/s':>11}")
     averaged = f", {report['symmetries']} symmetries" if report["symmetries"] > 1 else ""
     passes = (f", up to {report['passes']} passes per call ({report['mean_passes']:.1f} on average)"
               if report["halt_after"] or report["confident"] else f", {report['passes']} passes per call")
     rows = [f"{report['file']}: {report['strategy']} with {report['model']}{averaged}{passes}", head]
-    for label, r in [("all", report), *((b["givens"], b) for b in report["by_givens"])]:
+    for label, r in [("all", report), *((b["givens"], b) for b in report["by_givens"]),
+                     *((b["difficulty"], b) for b in report.get("by_difficulty", []))]:
+        speed = f"{r['puzzles_per_second']:>11.1f}" if "puzzles_per_second" in r else ""
         rows.append(f"{label:<7}{r['puzzles']:>8}{r['solve_rate']:>9.1%}{r['cell_accuracy']:>10.1%}"
-                    f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}"
-                    f"{r['puzzles_per_second']:>11.1f}")
+                    f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}{speed}")
     return "\n".join(rows)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .board import EMPTY, N_CELLS, cell_name, count_givens, format_line
 from .decode import BATCH_SIZE, MAX_CALLS, DecodeResult, decode, oneshot
+from .generator import DIFFICULTIES, rate
 from .solver import solve
 
 # (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
@@ -21,11 +22,15 @@ GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45
 
 def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
              per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
-             by_givens: bool = False, progress=None, threshold: float | None = None) -> dict:
+             by_givens: bool = False, progress=None, threshold: float | None = None,
+             by_difficulty: bool = False) -> dict:
     """Cell accuracy on empty cells (one network call), full-solve rate and network calls
     under `strategy` (`threshold`: iterative's, see `decode.iterative`), and its speed;
     `solutions` None means the exact solver's. With `by_givens`, each bucket of
-    `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well.
+    `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well;
+    with `by_difficulty`, the same outcomes are also broken down by the generator's
+    difficulty label of each puzzle (`generator.rate`) under "by_difficulty", without
+    timings (the puzzles of one label were decoded among others).
     """
     puzzles = np.atleast_2d(puzzles)
     if not len(puzzles):
@@ -44,6 +49,12 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
     if by_givens:
         overall["by_givens"] = [{"givens": label, **_summarise(**part)}
                                 for (label, _), part in zip(groups, parts)]
+    if by_difficulty:
+        order = np.concatenate([np.flatnonzero(rows) for _, rows in groups])  # rows of merged
+        labels = np.array([rate(p) for p in puzzles[order]])
+        overall["by_difficulty"] = [
+            {"difficulty": label, **_summarise(**{k: v[labels == label] for k, v in merged.items()})}
+            for label in DIFFICULTIES if (labels == label).any()]
     return overall
 
 
@@ -69,17 +80,20 @@ def _timed(fn, *args):
     return out, time.perf_counter() - start
 
 
-def _summarise(right, empty, oneshot_solved, solved, calls, seconds) -> dict:
-    return {
+def _summarise(right, empty, oneshot_solved, solved, calls, seconds=None) -> dict:
+    """The outcomes of a group of puzzles; with `seconds`, also how fast they went."""
+    summary = {
         "puzzles": len(solved),
         "cell_accuracy": float(right.sum() / max(empty.sum(), 1)),
         "oneshot_solve_rate": float(oneshot_solved.mean()),
         "solve_rate": float(solved.mean()),
         "mean_calls": float(calls.mean()),
         "median_calls": float(np.median(calls)),
-        "seconds": round(seconds, 3),
-        "puzzles_per_second": len(solved) / seconds if seconds > 0 else 0.0,
     }
+    if seconds is not None:
+        summary["seconds"] = round(seconds, 3)
+        summary["puzzles_per_second"] = len(solved) / seconds if seconds > 0 else 0.0
+    return summary
 
 
 def one_call_accuracy(network, puzzles: np.ndarray, solutions: np.ndarray) -> tuple[float, float]:

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from corrupt import CORRUPTIONS
+from standin import HARD
 
-from sudoku_tf.board import parse_board, read_boards
+from sudoku_tf.board import format_line, parse_board, read_boards
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import NetworkN, save
 from sudoku_tf.train import TrainConfig, build_model
@@ -195,9 +196,25 @@ def test_eval_prints_a_table_by_givens(model, tmp_path):
     result = run("eval", path, "--model", model, "--strategy", "search")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[1].split()[:3] == ["givens", "puzzles", "solved"]
+    assert lines[1].split()[:3] == ["set", "puzzles", "solved"]
     assert lines[2].split()[:3] == ["all", "2", "100.0%"]
     assert lines[3].split()[:2] == ["28-35", "2"]                     # the example has 30 givens
+    assert len(lines) == 4
+
+
+def test_eval_breaks_results_down_by_difficulty_when_asked(model, tmp_path):
+    path = tmp_path / "puzzles.txt"
+    # naked singles alone solve the example (easy); the first HARD puzzle needs many guesses
+    path.write_text("\n".join([PUZZLE, format_line(HARD[0])]))
+    result = run("eval", path, "--model", model, "--strategy", "search", "--by-difficulty")
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:3] for line in result.stdout.splitlines()[2:]}
+    assert rows["all"] == ["2", "100.0%"] and rows["easy"][0] == rows["expert"][0] == "1"
+    report = json.loads(run("eval", path, "--model", model, "--strategy", "search",
+                            "--by-difficulty", "--json").stdout)
+    by = {row["difficulty"]: row for row in report["by_difficulty"]}
+    assert sum(row["puzzles"] for row in by.values()) == 2 and by["expert"]["solve_rate"] == 1.0
+    assert "puzzles_per_second" not in by["expert"]
 
 
 def test_eval_json_with_limit_and_strategy(model):
