@@ -5,7 +5,7 @@ Needs the `chromium` binary (Debian package `chromium`). Nothing is fetched: the
 self-contained and Chromium runs with networking features off and a fresh profile.
 
 Usage:
-    python scripts/screenshot_report.py reports/attention.html -o reports/attention.png
+    python scripts/screenshot_report.py reports/attention.html -o reports/attention.png --force
     python scripts/screenshot_report.py reports/attention.html -o top.png --width 1280 --height 900
     python scripts/screenshot_report.py reports/attention.html --check
 """
@@ -13,12 +13,15 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from sudoku_tf.outputs import check_free
 
 CHROMIUM = "chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,10 +51,12 @@ def render(page: Path) -> tuple[str, list[str]]:
 
 
 def screenshot(page: Path, png: Path, width: int, height: int) -> None:
-    """Writes a PNG of the top width x height pixels of the page."""
-    run_chromium(page, f"--screenshot={png.resolve()}", f"--window-size={width},{height}")
-    if not png.is_file():
+    """Writes a PNG of the top width x height pixels of the page: whole, or not at all."""
+    partial = png.with_name(f".{png.name}.partial.png")
+    run_chromium(page, f"--screenshot={partial.resolve()}", f"--window-size={width},{height}")
+    if not partial.is_file():
         raise RuntimeError(f"chromium wrote no screenshot to {png}")
+    os.replace(partial, png)
 
 
 def main(argv=None) -> int:
@@ -61,11 +66,16 @@ def main(argv=None) -> int:
     parser.add_argument("--width", type=int, default=1280, help="viewport width in pixels")
     parser.add_argument("--height", type=int, default=2400, help="viewport height in pixels")
     parser.add_argument("--check", action="store_true", help="only check for console errors")
+    parser.add_argument("--force", action="store_true", help="replace the PNG if it exists")
     args = parser.parse_args(argv)
     if not args.report.is_file():
         parser.error(f"{args.report}: no such file")
     if not (args.check or args.output):
         parser.error("give -o PNG or --check")
+    try:
+        check_free([args.output] if args.output and not args.check else [], args.force)
+    except FileExistsError as err:
+        parser.error(str(err))
     if find_chromium() is None:
         print("chromium not found; install the Debian package `chromium`", file=sys.stderr)
         return 2

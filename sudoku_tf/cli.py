@@ -232,6 +232,9 @@ def train(ctx, config_file, resume, force, quiet, **options) -> None:
                               force=force)
     except (ValueError, OSError) as err:
         raise InputError(str(err)) from None
+    except KeyboardInterrupt:
+        click.echo("interrupted before the first step; nothing to save", err=True)
+        ctx.exit(130)
     try:
         trainer.run()
     except TrainingStopped as err:

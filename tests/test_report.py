@@ -226,11 +226,23 @@ def test_report_renders_in_chromium_without_console_errors(files):
     assert '<span id="step-note">step ' in dom          # the script ran and named the last step
 
 
+def test_screenshot_script_refuses_to_replace_a_png_without_force(files, tmp_path, capsys):
+    folder, _ = files
+    png = tmp_path / "shot.png"
+    png.write_bytes(b"old")
+    with pytest.raises(SystemExit) as stop:
+        SCREENSHOT["main"]([str(folder / "r.html"), "-o", str(png)])
+    assert stop.value.code == 2 and png.read_bytes() == b"old"
+    assert "shot.png exists; pass --force to replace it" in capsys.readouterr().err
+
+
 @needs_chromium
 def test_screenshot_script_writes_a_png(files, tmp_path, capsys):
     folder, _ = files
     png = tmp_path / "shot.png"
     assert SCREENSHOT["main"]([str(folder / "r.html"), "-o", str(png), "--height", "600"]) == 0
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and list(tmp_path.iterdir()) == [png]
+    assert SCREENSHOT["main"]([str(folder / "r.html"), "-o", str(png), "--height", "300",
+                               "--force"]) == 0
     assert SCREENSHOT["main"]([str(folder / "r.html"), "--check"]) == 0
     assert "0 console messages" in capsys.readouterr().out

@@ -344,6 +344,19 @@ def test_ctrl_c_saves_a_checkpoint_says_how_to_resume_and_exits_130(tmp_path, ea
     assert 0 < step < 1000000
 
 
+def test_ctrl_c_before_the_first_step_exits_130_without_a_traceback(tmp_path, easy_file,
+                                                                   monkeypatch):
+    from sudoku_tf import train
+
+    def interrupted(*args, **kw):
+        raise KeyboardInterrupt                        # e.g. while the puzzle pool starts
+
+    monkeypatch.setattr(train.Trainer, "__init__", interrupted)
+    result = CliRunner().invoke(cli, ["train", "--data", easy_file, "--out", str(tmp_path / "m.npz")])
+    assert result.exit_code == 130
+    assert result.stderr == "interrupted before the first step; nothing to save\n"
+
+
 def test_resuming_a_copied_checkpoint_into_its_own_out_needs_no_force(tmp_path, easy_file):
     first = Trainer(_config(tmp_path / "a", easy_file, steps=2, eval_every=2), quiet=True)
     first.run()
