@@ -21,5 +21,5 @@ if [ -f "$CKPT" ]; then
     exec sudoku-tf train --resume "$CKPT" --out "$OUT" "$@"
 fi
 exec sudoku-tf train --seed 3 --out "$OUT" --init-from "$INIT" --feedback --loops 2 \
-    --difficulty-power 1 --givens 17-60 --lr 3e-4 --warmup 200 --steps 10000 \
+    --difficulty-power 1 --givens 17-60 --lr 3e-4 --warmup 200 --steps 8000 \
     --eval-every 2000 --checkpoint-minutes 10 "$@"
