@@ -2,10 +2,14 @@
 
     python scripts/model_card.py curves     # training curves of every run, from their logs
     python scripts/model_card.py passes --model models/default.npz [--limit 200]
+    python scripts/model_card.py table [--results models/results]   # Markdown results tables
 
 `curves` draws the evaluations the trainer logged (cell accuracy after one call and the
 iterative solve rate on 256 held-out boards) against the total steps the weights have
 seen, each run continuing the steps of the run it started from.
+
+`table` prints the results tables of the card from the JSON files that
+scripts/evaluate_model.sh writes: one row per test set, and one per difficulty label.
 
 `passes` measures the plain network (no symmetries) at several test-time pass counts on
 the test sets: the accuracy of one call on the empty cells (all 1,000 puzzles) and the
@@ -89,6 +93,54 @@ def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: i
     print(f"wrote {chart}", file=sys.stderr)
 
 
+TABLE_SETS = {"36-45": "36–45 givens", "28-35": "28–35 givens", "23-27": "23–27 givens",
+              "17-22": "22 givens", "21": "21 givens", "expert": "expert-rated (21–30 givens)"}
+
+
+def table(folder: Path) -> None:
+    def load(kind, name):
+        path = folder / f"{kind}_{name}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    print("| set | puzzles | cell accuracy, one call | solved, iterative | calls | puzzles/s "
+          "| solved, iterative ×4 symmetries | puzzles/s | solved, search | calls, search |")
+    print("| --- |" + " ---: |" * 9)
+    for name, label in TABLE_SETS.items():
+        plain, sym, search = (load(k, name) for k in ("iterative", "iterative-x4", "search"))
+        if plain is None:
+            continue
+        print(f"| {label} | {plain['puzzles']:,} | {_pct(plain, 'cell_accuracy')} | {_pct(plain)} "
+              f"| {_num(plain, 'mean_calls')} | {_num(plain, 'puzzles_per_second')} | {_pct(sym)} "
+              f"| {_num(sym, 'puzzles_per_second')} | {_pct(search)} "
+              f"| {_num(search, 'mean_calls', '.2f')} |")
+    rows = {}
+    for name in TABLE_SETS:
+        for kind in ("iterative", "iterative-x4"):
+            for row in (load(kind, name) or {}).get("by_difficulty", []):
+                tally = rows.setdefault((row["difficulty"], kind), [0, 0.0, 0.0])
+                tally[0] += row["puzzles"]
+                tally[1] += row["solve_rate"] * row["puzzles"]
+                tally[2] += row["cell_accuracy"] * row["puzzles"]   # weighted by puzzles
+    if rows:
+        print("\n| difficulty | puzzles | cell accuracy, one call | solved, iterative "
+              "| solved, iterative ×4 symmetries |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for label in ("easy", "medium", "hard", "expert"):
+            plain, sym = rows.get((label, "iterative")), rows.get((label, "iterative-x4"))
+            if plain:
+                sym_text = f"{100 * sym[1] / sym[0]:.1f} % (of {sym[0]:,})" if sym else ""
+                print(f"| {label} | {plain[0]:,} | {100 * plain[2] / plain[0]:.1f} % "
+                      f"| {100 * plain[1] / plain[0]:.1f} % | {sym_text} |")
+
+
+def _pct(report: dict | None, key: str = "solve_rate") -> str:
+    return "" if report is None else f"{100 * report[key]:.1f} %"
+
+
+def _num(report: dict | None, key: str, spec: str = ".1f") -> str:
+    return "" if report is None else f"{report[key]:{spec}}"
+
+
 def _binomial_error(rate: float, n: int) -> float:
     return math.sqrt(rate * (1 - rate) / n)
 
@@ -97,6 +149,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("curves")
+    sub.add_parser("table").add_argument("--results", type=Path, default=Path("models/results"))
     p = sub.add_parser("passes")
     p.add_argument("--model", default="models/default.npz")
     p.add_argument("--counts", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
@@ -105,6 +158,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "curves":
         curves()
+    elif args.command == "table":
+        table(args.results)
     else:
         passes(args.model, args.counts, args.solve_counts, args.limit)
     return 0
