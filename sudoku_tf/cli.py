@@ -420,9 +420,10 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     solved = int(result.solved.sum())
     alone = ("" if result.network_solved is None else
              f"the network alone solved {int(result.network_solved.sum())}; ")
+    averaged = f", averaged over {used['symmetries']} symmetries" if used["symmetries"] > 1 else ""
     click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
                f"({alone}{result.calls.mean():.1f} network calls per puzzle, "
-               f"{refining.mean_passes:.1f} passes per call)", err=True)
+               f"{refining.mean_passes:.1f} passes per call{averaged})", err=True)
     if solved < len(boards):
         if result.no_solution is None:
             click.echo("--strategy auto or search always finds the solution when there is one",

@@ -98,4 +98,4 @@ def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(mod
     flagged = json.loads(run(*args, "--symmetries", 1, "--passes", 1).stdout)
     assert (flagged["symmetries"], flagged["passes"]) == (1, 1)
     solved = run("solve", DATA / "example.txt", "--model", model, "--strategy", "oneshot")
-    assert "3.0 passes per call" in solved.stderr
+    assert "3.0 passes per call, averaged over 2 symmetries)" in solved.stderr
