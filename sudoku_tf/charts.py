@@ -278,6 +278,9 @@ SERIES = ("#2563eb", "#ea580c", "#16a34a", "#7c3aed", "#dc2626", "#0891b2", "#ca
 DASHES = ("", "6 3", "2 3")                     # one per group of series (e.g. per test set)
 
 
+MIN_TICK_GAP = 40          # pixels between x-axis labels of a line chart
+
+
 def line_chart_svg(series: dict[str, list[tuple[float, float, float]]], x_label: str,
                    y_label: str, log_x: bool = False, y_range: tuple[float, float] = (0.0, 1.0),
                    width: int = 720, height: int = 420, groups: int = 1) -> str:
@@ -306,8 +309,11 @@ def line_chart_svg(series: dict[str, list[tuple[float, float, float]]], x_label:
         body.append(f'<line x1="{left}" x2="{left + pw}" y1="{py(y):.1f}" y2="{py(y):.1f}" '
                     f'stroke="#e2e8f0"/>')
         body.append(_text(left - 6, py(y) + 4, f"{y:.0%}" if y1 <= 1 else f"{y:g}", "end", 10))
+    last = -math.inf
     for x in sorted({x for x, _, _ in points}):
-        body.append(_text(px(x), top + ph + 16, f"{x:g}", size=10))
+        if px(x) - last >= MIN_TICK_GAP:                             # labels that would overlap are skipped
+            body.append(_text(px(x), top + ph + 16, f"{x:g}", size=10))
+            last = px(x)
     body.append(_text(left + pw / 2, height - 8, x_label))
     body.append(_text(14, top + ph / 2, y_label, extra=f' transform="rotate(-90 14 {top + ph / 2:g})"'))
     per_group = max(1, len(series) // groups)

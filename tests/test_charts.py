@@ -31,6 +31,13 @@ def test_line_chart_is_a_standalone_svg_with_every_point_and_error_bar():
     assert {t.text for t in root.findall("svg:text", NS)} >= {"a", "b", "passes", "solved"}
 
 
+def test_line_chart_skips_x_labels_that_would_overlap():
+    series = {"a": [(x, 0.5, 0.0) for x in (1000, 1500, 2000, 10000)]}
+    root = ET.fromstring(line_chart_svg(series, "steps", "solved"))
+    labels = {t.text for t in root.findall("svg:text", NS)}
+    assert {"1000", "2000", "10000"} <= labels and "1500" not in labels   # 1500 sits 23 px on
+
+
 def test_line_chart_refuses_an_empty_chart():
     with pytest.raises(ValueError, match="no points"):
         line_chart_svg({"a": []}, "x", "y")
