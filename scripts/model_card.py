@@ -99,8 +99,8 @@ TABLE_SETS = {"36-45": "36–45 givens", "28-35": "28–35 givens", "23-27": "23
 
 def table(folder: Path) -> None:
     def load(kind, name):
-        path = folder / f"{kind}_{name}.json"
-        return json.loads(path.read_text()) if path.exists() else None
+        path = folder / f"{kind}_{name}.json"                 # empty while its run goes on
+        return json.loads(path.read_text()) if path.exists() and path.stat().st_size else None
 
     print("| set | puzzles | cell accuracy, one call | solved, iterative | calls | puzzles/s "
           "| solved, iterative ×4 symmetries | puzzles/s | solved, search | calls, search |")
