@@ -153,7 +153,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("passes")
     p.add_argument("--model", default="models/default.npz")
     p.add_argument("--counts", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
-    p.add_argument("--solve-counts", type=int, nargs="+", default=[1, 2, 4])
+    p.add_argument("--solve-counts", type=int, nargs="+", default=[1, 2, 3, 4])
     p.add_argument("--limit", type=int, default=200)
     args = parser.parse_args(argv)
     if args.command == "curves":
