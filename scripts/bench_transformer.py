@@ -51,8 +51,6 @@ MIN_ROUND_SECONDS = 0.25     # small batches run several steps per timed round
 FREE_PASSES = 4              # predict runs 1 and 1 + FREE_PASSES passes; the slope is one pass
 
 
-
-
 def make_batch(batch: int, rng: np.random.Generator):
     """Random boards shaped like puzzles: tokens (B, 81) int64, targets (B, 81), mask (B, 81)."""
     solution = rng.integers(1, 10, (batch, T))

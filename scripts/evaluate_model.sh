@@ -4,19 +4,31 @@
 #
 # Usage: scripts/evaluate_model.sh [MODEL] [OUT_DIR] [PUBLIC_DIR]
 # The test sets are made on first use with fixed seeds (the generator never saw the
-# model's training seed). Each set is scored with iterative decoding by the plain network,
-# with iterative decoding averaged over SYMMETRIES (default 4) Sudoku symmetries of each
-# board, and with search (plain network); each run splits its batches over the cores
-# (shard threads). Every run gives --symmetries and --passes (PASSES, default 2: what the
-# shipped models were trained with), so settings the model file carries (see
-# `sudoku-tf defaults`) do not change what each row means. SETS (default: all) picks
-# sets by name, e.g. SETS="17-22 expert"; SYMMETRIES=1 skips the averaged run.
+# model's training seed). ROWS (default: all four) picks how each set is scored:
+#   plain     iterative decoding by the plain network       -> iterative_NAME.json
+#   averaged  iterative, averaged over SYMMETRIES (default 4) Sudoku symmetries of each
+#             board                                         -> iterative-xS_NAME.json
+#   default   iterative at the settings the model file carries (`sudoku-tf defaults`),
+#             what `solve` and `eval` do without flags      -> iterative-default_NAME.json
+#   search    search guided by the plain network            -> search_NAME.json
+# plain, averaged and search give --symmetries and --passes (PASSES, default 2: what the
+# first shipped models were trained with), so the model's carried settings do not change
+# what those rows mean. Each run splits its batches over the cores (shard threads).
+# SETS (default: all) picks sets by name, e.g. SETS="17-22 expert" ROWS="plain default".
 set -euo pipefail
 MODEL=${1:-models/default.npz}
 OUT=${2:-models/results}
 PUBLIC=${3:-}
 SYMMETRIES=${SYMMETRIES:-4}
 PASSES=${PASSES:-2}
+ROWS=${ROWS:-plain averaged default search}
+for row in $ROWS; do
+    case $row in
+        plain|averaged|default|search) ;;
+        *) echo "evaluate_model.sh: unknown row '$row' in ROWS (plain, averaged, default, search)" >&2
+           exit 2 ;;
+    esac
+done
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 mkdir -p "$OUT"
 
@@ -30,14 +42,23 @@ make_set 17-22 22 1722 --time-budget 120
 make_set 21 21 2121 --time-budget 300
 make_set expert 21-30 5150 --difficulty expert --time-budget 600
 
+write() {  # file, command...: the command's output, whole or not at all (.tmp is ignored by git)
+    "${@:2}" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+
 score() {  # puzzle file, name
-    sudoku-tf eval "$1" --model "$MODEL" --strategy iterative --batch-size 256 --symmetries 1 \
-        --passes "$PASSES" --by-difficulty --json > "$OUT/iterative_$2.json"
-    if [ "$SYMMETRIES" -gt 1 ]; then
-        sudoku-tf eval "$1" --model "$MODEL" --strategy iterative --batch-size 256 \
-            --symmetries "$SYMMETRIES" --passes "$PASSES" --by-difficulty --json > "$OUT/iterative-x${SYMMETRIES}_$2.json"
-    fi
-    sudoku-tf eval "$1" --model "$MODEL" --strategy search --symmetries 1 --passes "$PASSES" --json > "$OUT/search_$2.json"
+    local eval=(sudoku-tf eval "$1" --model "$MODEL" --json)
+    local iterative=(--strategy iterative --batch-size 256 --by-difficulty)
+    local fixed=(--passes "$PASSES" --symmetries)
+    for row in $ROWS; do
+        case $row in
+            plain) write "$OUT/iterative_$2.json" "${eval[@]}" "${iterative[@]}" "${fixed[@]}" 1 ;;
+            averaged) write "$OUT/iterative-x${SYMMETRIES}_$2.json" \
+                          "${eval[@]}" "${iterative[@]}" "${fixed[@]}" "$SYMMETRIES" ;;
+            default) write "$OUT/iterative-default_$2.json" "${eval[@]}" "${iterative[@]}" ;;
+            search) write "$OUT/search_$2.json" "${eval[@]}" --strategy search "${fixed[@]}" 1 ;;
+        esac
+    done
 }
 for name in ${SETS:-36-45 28-35 23-27 17-22 21 expert}; do score "data/test_$name.csv" "$name"; done
 if [ -n "$PUBLIC" ]; then
@@ -45,10 +66,10 @@ if [ -n "$PUBLIC" ]; then
 fi
 python - "$OUT" <<'PY'
 import json, pathlib, sys
-print(f"{'set':<16}{'strategy':<10}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'calls':>8}{'puz/s':>8}")
+print(f"{'set':<16}{'strategy':<19}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'calls':>8}{'puz/s':>8}")
 for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
     r = json.loads(path.read_text())
     strategy, name = path.stem.split("_", 1)
-    print(f"{name:<16}{strategy:<10}{r['puzzles']:>8}{r['solve_rate']:>9.1%}"
+    print(f"{name:<16}{strategy:<19}{r['puzzles']:>8}{r['solve_rate']:>9.1%}"
           f"{r['cell_accuracy']:>10.1%}{r['mean_calls']:>8.1f}{r['puzzles_per_second']:>8.1f}")
 PY
