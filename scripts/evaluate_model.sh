@@ -4,13 +4,14 @@
 #
 # Usage: scripts/evaluate_model.sh [MODEL] [OUT_DIR] [PUBLIC_DIR]
 # The test sets are made on first use with fixed seeds (the generator never saw the
-# model's training seed). ROWS (default: all four) picks how each set is scored:
+# model's training seed). ROWS (default: all five) picks how each set is scored:
 #   plain     iterative decoding by the plain network       -> iterative_NAME.json
 #   averaged  iterative, averaged over SYMMETRIES (default 4) Sudoku symmetries of each
 #             board                                         -> iterative-xS_NAME.json
 #   default   iterative at the settings the model file carries (`sudoku-tf defaults`),
 #             what `solve` and `eval` do without flags      -> iterative-default_NAME.json
 #   search    search guided by the plain network            -> search_NAME.json
+#   search-default  search at the model's own settings       -> search-default_NAME.json
 # plain, averaged and search give --symmetries and --passes (PASSES, default 2: what the
 # first shipped models were trained with), so the model's carried settings do not change
 # what those rows mean. Each run splits its batches over the cores (shard threads).
@@ -21,11 +22,11 @@ OUT=${2:-models/results}
 PUBLIC=${3:-}
 SYMMETRIES=${SYMMETRIES:-4}
 PASSES=${PASSES:-2}
-ROWS=${ROWS:-plain averaged default search}
+ROWS=${ROWS:-plain averaged default search search-default}
 for row in $ROWS; do
     case $row in
-        plain|averaged|default|search) ;;
-        *) echo "evaluate_model.sh: unknown row '$row' in ROWS (plain, averaged, default, search)" >&2
+        plain|averaged|default|search|search-default) ;;
+        *) echo "evaluate_model.sh: unknown row '$row' in ROWS (plain, averaged, default, search, search-default)" >&2
            exit 2 ;;
     esac
 done
@@ -57,6 +58,7 @@ score() {  # puzzle file, name
                           "${eval[@]}" "${iterative[@]}" "${fixed[@]}" "$SYMMETRIES" ;;
             default) write "$OUT/iterative-default_$2.json" "${eval[@]}" "${iterative[@]}" ;;
             search) write "$OUT/search_$2.json" "${eval[@]}" --strategy search "${fixed[@]}" 1 ;;
+            search-default) write "$OUT/search-default_$2.json" "${eval[@]}" --strategy search ;;
         esac
     done
 }

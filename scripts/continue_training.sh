@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The recipes that continued the default model v1 into v2, and v2 into v3.
+#
+# v2: the v1 network (models/default-v1.npz: 4 blocks, width 128, 8 heads, row/column/box
+# positions, 2 weight-tied passes) continued with prediction feedback (its projection
+# starts at zero, so step 0 computes what v1 did), both passes graded, puzzles drawn by
+# difficulty (solver guesses), at a lower rate.
+# (A first recipe, 8 passes of which 2 graded after 0-6 gradient-free ones, lost half of
+# v1's solve rate in 3,000 steps; models/README.md has its numbers.)
+#
+# v3: v2 continued with three graded passes, the number v2 is used with (a third pass at
+# test time helped v2 on every test set), at a lower peak rate.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3 [OUT] [extra train flags]
+# INIT defaults to the model the recipe starts from (v3: v2's default OUT). Run it again
+# after a stop to resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags
+# such as --max-minutes 60 apply to both a fresh run and a resumed one.
+set -euo pipefail
+STAGE=${1:-}
+case $STAGE in
+    v2) INIT=${INIT:-models/default-v1.npz}; RECIPE=(--seed 3 --loops 2 --lr 3e-4 --steps 8000) ;;
+    v3) INIT=${INIT:-runs/v2/v2.npz}; RECIPE=(--seed 4 --loops 3 --lr 2e-4 --steps 7000) ;;
+    *) echo "usage: scripts/continue_training.sh v2|v3 [OUT] [train flags]" >&2; exit 2 ;;
+esac
+OUT=${2:-runs/$STAGE/$STAGE.npz}
+shift $(( $# < 2 ? $# : 2 ))
+CKPT="${OUT%.npz}.ckpt.npz"
+# the library splits each batch over the cores itself (shard threads); BLAS threads on
+# top of those only wait for each other
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+if [ -f "$CKPT" ]; then
+    exec sudoku-tf train --resume "$CKPT" --out "$OUT" "$@"
+fi
+exec sudoku-tf train "${RECIPE[@]}" --out "$OUT" --init-from "$INIT" --feedback \
+    --difficulty-power 1 --givens 17-60 --warmup 200 --eval-every 2000 \
+    --checkpoint-minutes 10 "$@"
