@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import tempfile
 import time
@@ -129,7 +128,7 @@ def iterative_solve_rate(network, puzzles, solutions):
     """Share solved by iterative decoding with THRESHOLD, its standard error, mean calls."""
     result = iterative(network, puzzles, threshold=THRESHOLD)
     rate = float(result.solved.mean())
-    return rate, math.sqrt(rate * (1 - rate) / len(puzzles)), float(result.calls.mean())
+    return rate, evaluation.solve_rate_error(rate, len(puzzles)), float(result.calls.mean())
 
 
 MEASURES = {"cells": one_call_accuracy, "solved": iterative_solve_rate}

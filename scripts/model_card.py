@@ -9,7 +9,8 @@ iterative solve rate on 256 held-out boards) against the total steps the weights
 seen, each run continuing the steps of the run it started from.
 
 `table` prints the results tables of the card from the JSON files that
-scripts/evaluate_model.sh writes: one row per test set, and one per difficulty label.
+scripts/evaluate_model.sh writes: one row per test set, and one per difficulty label,
+with a column for each way of decoding that has results.
 
 `passes` measures the plain network (no symmetries) at several test-time pass counts on
 the test sets: the accuracy of one call on the empty cells (all 1,000 puzzles) and the
@@ -22,17 +23,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 from sudoku_tf.board import read_boards
 from sudoku_tf.charts import line_chart_svg
 from sudoku_tf.decode import Refining, iterative, load_model
-from sudoku_tf.evaluation import one_call_accuracy
+from sudoku_tf.evaluation import one_call_accuracy, solve_rate_error
 
 # run name -> (its log, the steps its starting weights had already seen)
-RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000)}
+RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000),
+        "v3": ("models/v3.log.jsonl", 26000)}
 SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
         "expert": "data/test_expert.csv"}
 CHARTS = Path("models/charts")
@@ -48,7 +49,7 @@ def curves() -> None:
         series[f"{run}: cell accuracy"] = [(offset + e["step"], e["cell_accuracy"], 0.0)
                                            for e in evals]
         series[f"{run}: solved"] = [(offset + e["step"], e["solve_rate"],
-                                     _binomial_error(e["solve_rate"], e["puzzles"]))
+                                     solve_rate_error(e["solve_rate"], e["puzzles"]))
                                     for e in evals]
     CHARTS.mkdir(parents=True, exist_ok=True)
     path = CHARTS / "training.svg"
@@ -75,7 +76,7 @@ def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: i
                 solved = iterative(network, puzzles[:limit]).solved
                 n = len(solved)
                 value = float(solved.mean())
-                error = _binomial_error(value, n)
+                error = solve_rate_error(value, n)
             results.append({"model": model_path, "set": name, "measure": measure, "passes": p,
                             "puzzles": n, "value": value, "stderr": error})
             print(f"{name:>13} {measure:>6} at {p:>2} passes: {value:.3f} ± {error:.3f}",
@@ -95,42 +96,63 @@ def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: i
 
 TABLE_SETS = {"36-45": "36–45 givens", "28-35": "28–35 givens", "23-27": "23–27 givens",
               "17-22": "22 givens", "21": "21 givens", "expert": "expert-rated (21–30 givens)"}
+# evaluate_model.sh's rows: file kind -> how the card names it
+ITERATIVE_KINDS = {"iterative": "plain", "iterative-x4": "×4 symmetries",
+                   "iterative-default": "default settings"}
+SEARCH_KINDS = {"search": "plain", "search-default": "default settings"}
 
 
 def table(folder: Path) -> None:
+    """The results table (one row per set) and the by-difficulty table, with a column
+    for each of evaluate_model.sh's rows that has results in `folder`."""
     def load(kind, name):
-        path = folder / f"{kind}_{name}.json"                 # empty while its run goes on
-        return json.loads(path.read_text()) if path.exists() and path.stat().st_size else None
+        path = folder / f"{kind}_{name}.json"
+        return json.loads(path.read_text()) if path.exists() else None
 
-    print("| set | puzzles | cell accuracy, one call | solved, iterative | calls | puzzles/s "
-          "| solved, iterative ×4 symmetries | puzzles/s | solved, search | calls, search |")
-    print("| --- |" + " ---: |" * 9)
+    results = {(kind, name): load(kind, name)
+               for kind in (*ITERATIVE_KINDS, *SEARCH_KINDS) for name in TABLE_SETS}
+    present = [k for k in (*ITERATIVE_KINDS, *SEARCH_KINDS)
+               if any(results[k, name] for name in TABLE_SETS)]
+    iterative = [k for k in ITERATIVE_KINDS if k in present]
+    search = [k for k in SEARCH_KINDS if k in present]
+    header = ["set", "puzzles", "cell accuracy, one call"]
+    header += [f"{what}, iterative, {ITERATIVE_KINDS[k]}" for k in iterative
+               for what in ("solved", "puzzles/s")]
+    header += [f"{what}, search, {SEARCH_KINDS[k]}" for k in search for what in ("solved", "calls")]
+    print("| " + " | ".join(header) + " |")
+    print("| --- |" + " ---: |" * (len(header) - 1))
     for name, label in TABLE_SETS.items():
-        plain, sym, search = (load(k, name) for k in ("iterative", "iterative-x4", "search"))
+        first = next((results[k, name] for k in present if results[k, name]), None)
+        if first is None:
+            continue
+        cells = [label, f"{first['puzzles']:,}", _pct(results.get(("iterative", name)), "cell_accuracy")]
+        for k in iterative:
+            cells += [_pct(results[k, name]), _num(results[k, name], "puzzles_per_second")]
+        for k in search:
+            cells += [_pct(results[k, name]), _num(results[k, name], "mean_calls", ".2f")]
+        print("| " + " | ".join(cells) + " |")
+    tallies = {}                           # (label, kind) -> puzzles, solved, cells right
+    for (kind, _), report in results.items():
+        for row in (report or {}).get("by_difficulty", []):
+            tally = tallies.setdefault((row["difficulty"], kind), [0, 0.0, 0.0])
+            tally[0] += row["puzzles"]
+            tally[1] += row["solve_rate"] * row["puzzles"]
+            tally[2] += row["cell_accuracy"] * row["puzzles"]   # weighted by puzzles
+    if not tallies:
+        return
+    print("\n| difficulty | puzzles | cell accuracy, one call | "
+          + " | ".join(f"solved, iterative, {ITERATIVE_KINDS[k]}" for k in iterative) + " |")
+    print("| --- |" + " ---: |" * (2 + len(iterative)))
+    for label in ("easy", "medium", "hard", "expert"):
+        plain = tallies.get((label, "iterative"))
         if plain is None:
             continue
-        print(f"| {label} | {plain['puzzles']:,} | {_pct(plain, 'cell_accuracy')} | {_pct(plain)} "
-              f"| {_num(plain, 'mean_calls')} | {_num(plain, 'puzzles_per_second')} | {_pct(sym)} "
-              f"| {_num(sym, 'puzzles_per_second')} | {_pct(search)} "
-              f"| {_num(search, 'mean_calls', '.2f')} |")
-    rows = {}
-    for name in TABLE_SETS:
-        for kind in ("iterative", "iterative-x4"):
-            for row in (load(kind, name) or {}).get("by_difficulty", []):
-                tally = rows.setdefault((row["difficulty"], kind), [0, 0.0, 0.0])
-                tally[0] += row["puzzles"]
-                tally[1] += row["solve_rate"] * row["puzzles"]
-                tally[2] += row["cell_accuracy"] * row["puzzles"]   # weighted by puzzles
-    if rows:
-        print("\n| difficulty | puzzles | cell accuracy, one call | solved, iterative "
-              "| solved, iterative ×4 symmetries |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        for label in ("easy", "medium", "hard", "expert"):
-            plain, sym = rows.get((label, "iterative")), rows.get((label, "iterative-x4"))
-            if plain:
-                sym_text = f"{100 * sym[1] / sym[0]:.1f} % (of {sym[0]:,})" if sym else ""
-                print(f"| {label} | {plain[0]:,} | {100 * plain[2] / plain[0]:.1f} % "
-                      f"| {100 * plain[1] / plain[0]:.1f} % | {sym_text} |")
+        cells = [label, f"{plain[0]:,}", f"{100 * plain[2] / plain[0]:.1f} %"]
+        for k in iterative:
+            t = tallies.get((label, k))
+            share = "" if t is None or t[0] == plain[0] else f" (of {t[0]:,})"
+            cells.append("" if t is None else f"{100 * t[1] / t[0]:.1f} %{share}")
+        print("| " + " | ".join(cells) + " |")
 
 
 def _pct(report: dict | None, key: str = "solve_rate") -> str:
@@ -139,10 +161,6 @@ def _pct(report: dict | None, key: str = "solve_rate") -> str:
 
 def _num(report: dict | None, key: str, spec: str = ".1f") -> str:
     return "" if report is None else f"{report[key]:{spec}}"
-
-
-def _binomial_error(rate: float, n: int) -> float:
-    return math.sqrt(rate * (1 - rate) / n)
 
 
 def main(argv=None) -> int:

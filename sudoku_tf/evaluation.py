@@ -105,6 +105,11 @@ def one_call_accuracy(network, puzzles: np.ndarray, solutions: np.ndarray) -> tu
     return float(per_puzzle.mean()), float(per_puzzle.std(ddof=1) / np.sqrt(len(puzzles)))
 
 
+def solve_rate_error(rate: float, n: int) -> float:
+    """One standard error of a solve rate measured on n puzzles (a binomial share)."""
+    return float(np.sqrt(rate * (1 - rate) / n))
+
+
 def reference_solutions(puzzles: np.ndarray) -> np.ndarray:
     """The exact solver's solution of each (N, 81) puzzle; ValueError naming one without."""
     solutions = [solve(p) for p in puzzles]

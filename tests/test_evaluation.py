@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from sudoku_tf.decode import decode
-from sudoku_tf.evaluation import GIVEN_BUCKETS, evaluate, one_call_accuracy, records
+from sudoku_tf.evaluation import (GIVEN_BUCKETS, evaluate, one_call_accuracy, records,
+                                 solve_rate_error)
 
 from standin import StandIn, wrong_given
 
@@ -56,3 +57,9 @@ def test_one_call_accuracy_weighs_puzzles_alike_and_gives_its_standard_error(puz
 
     mean, error = one_call_accuracy(Half(), boards[:2], solutions[:2])
     assert mean == 0.5 and error == pytest.approx(0.5)
+
+
+def test_solve_rate_error_is_the_binomial_standard_error():
+    assert solve_rate_error(0.5, 100) == pytest.approx(0.05)       # sqrt(0.25 / 100)
+    assert solve_rate_error(0.9, 1000) == pytest.approx(0.0094868, rel=1e-4)
+    assert solve_rate_error(1.0, 10) == 0.0                          # all solved: no spread
