@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -38,7 +39,33 @@ def _parse_range(text: str, option: str) -> tuple[int, int]:
     return int(match[1]), int(match[2] or match[1])
 
 
-@click.group(context_settings=CONTEXT)
+@contextmanager
+def _one_line_usage():
+    """Turns click's usage errors (a bad option value, a missing argument) into one line
+    on stderr that names the problem and where to read more, exit code 2. Running a
+    command with no arguments at all still shows its help."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise
+    except click.UsageError as err:
+        where = err.ctx.command_path if err.ctx else "sudoku-tf"
+        raise InputError(f"{err.format_message().rstrip('.')} (see '{where} --help')") from None
+
+
+class CommandGroup(click.Group):
+    """The `sudoku-tf` group: usage errors from parsing or from a command are one line."""
+
+    def make_context(self, *args, **kwargs) -> click.Context:
+        with _one_line_usage():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context):
+        with _one_line_usage():
+            return super().invoke(ctx)
+
+
+@click.group(cls=CommandGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="sudoku-tf")
 def cli() -> None:
     """A NumPy Transformer that learns to solve Sudoku.
@@ -257,6 +284,8 @@ def _read_config(path: Path) -> dict:
 # ------------------------------------------------------------------ solve and eval
 
 DEFAULT_MODEL = Path("models/default.npz")
+DEFAULT_PUZZLES = Path("data/eval1000.csv")      # what `report` analyses
+CHECKOUT = Path(__file__).resolve().parents[1]   # the repository this package runs from
 _PUZZLE_CHARS = set("0123456789. \n")
 
 
@@ -345,6 +374,14 @@ def _looks_like_a_puzzle(text: str) -> bool:
     return bool(cells) and (set(text) <= _PUZZLE_CHARS or len(cells) == 81)
 
 
+def _shipped(path, default: Path):
+    """path (a str or a Path), unless it is the default and the working directory lacks
+    it: then the file the repository ships, so `sudoku-tf solve` works from any directory."""
+    if str(path) == str(default) and not default.exists() and (CHECKOUT / default).exists():
+        return type(path)(CHECKOUT / default)
+    return path
+
+
 def _load_model(path: Path):
     """The model at path and the decoding settings it carries; InputError if unusable."""
     from .nn import ModelFileError
@@ -405,6 +442,7 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
     from .evaluation import records
 
     boards, _ = _read_puzzles(puzzles)
+    model_path = _shipped(model_path, DEFAULT_MODEL)
     model, refining, used = _network(model_path, symmetries=symmetries, passes=passes,
                                      halt_after=halt_after, confident=confident,
                                      threshold=threshold)
@@ -483,6 +521,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
+    model_path = _shipped(model_path, DEFAULT_MODEL)
     model, refining, used = _network(model_path, symmetries=symmetries, passes=passes,
                                      halt_after=halt_after, confident=confident,
                                      threshold=threshold)
@@ -519,7 +558,7 @@ def _format_eval(report: dict) -> str:
 @cli.command()
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_MODEL, show_default=True, help="Trained model file.")
-@click.option("--puzzles", default="data/eval1000.csv", show_default=True,
+@click.option("--puzzles", default=str(DEFAULT_PUZZLES), show_default=True,
               help="Puzzles to average over (a puzzle file, or - for stdin); the first is "
                    "also decoded step by step.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -560,6 +599,8 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
         check_free(files, force)
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
+    puzzles = _shipped(puzzles, DEFAULT_PUZZLES)
+    model_path = _shipped(model_path, DEFAULT_MODEL)
     boards, solutions = _read_puzzles(puzzles)
     model, carried = _load_model(model_path)
     passes = passes or carried.get("passes")

@@ -1,5 +1,5 @@
-"""What every `sudoku-tf` command shares: help with examples, the version, and help
-whose defaults are the ones the code uses."""
+"""What every `sudoku-tf` command shares: help with examples, the version, help whose
+defaults are the ones the code uses, and usage errors in one line."""
 
 import re
 from dataclasses import fields
@@ -13,7 +13,7 @@ from sudoku_tf.train import TrainConfig
 
 
 def run(*args):
-    return CliRunner().invoke(cli, list(args), terminal_width=200)
+    return CliRunner().invoke(cli, list(args), terminal_width=200, prog_name="sudoku-tf")
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
@@ -29,6 +29,25 @@ def test_the_group_shows_its_version_and_lists_every_command():
     assert version.exit_code == 0 and version.stdout == f"sudoku-tf, version {__version__}\n"
     listing = run("--help").stdout
     assert all(name in listing for name in cli.commands)
+
+
+@pytest.mark.parametrize("args, line", [
+    (["solve"], "Error: Missing argument 'PUZZLES' (see 'sudoku-tf solve --help')"),
+    (["solve", "--passes", "0", "-"],
+     "Error: Invalid value for '--passes': 0 is not in the range x>=1 "
+     "(see 'sudoku-tf solve --help')"),
+    (["eval", "x.csv", "--bogus"], "Error: No such option '--bogus' (see 'sudoku-tf eval --help')"),
+    (["unknown"], "Error: No such command 'unknown' (see 'sudoku-tf --help')"),
+])
+def test_usage_errors_are_one_line_naming_the_help_to_read(args, line):
+    result = run(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == line + "\n"
+
+
+def test_a_command_without_arguments_still_shows_its_help():
+    result = run()
+    assert result.exit_code == 2 and "Commands:" in result.output
 
 
 def test_train_help_shows_the_defaults_of_train_config():

@@ -303,3 +303,12 @@ def test_passes_and_halting_reach_the_network_and_are_reported(recurrent_model):
 def test_bad_decoding_settings_exit_2_naming_the_option(model, args, message):
     result = solve(model, DATA / "example.txt", *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_shipped_model_is_found_from_any_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                                    # no models/ here
+    result = run("solve", PUZZLE, "--strategy", "search", "--symmetries", "1", "--format", "line")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == SOLUTION
+    missing = run("solve", PUZZLE, "--model", "models/other.npz")  # only the default is looked up
+    assert missing.exit_code == 2 and "models/other.npz: no such model file" in missing.stderr
