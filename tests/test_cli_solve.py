@@ -183,11 +183,13 @@ def test_solve_refuses_a_damaged_model_file_in_one_line(model, corrupt, tmp_path
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(f"Error: {bad}: ")
 
 
-def test_default_model_path_is_models_default(tmp_path, monkeypatch):
+def test_without_a_shipped_model_the_default_path_is_refused_with_a_hint(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sudoku_tf.cli.CHECKOUT", tmp_path)       # a checkout without models/
     result = run("solve", PUZZLE)
     assert result.exit_code == 2
-    assert "models/default.npz: no such model file" in result.stderr
+    assert result.stderr == ("Error: models/default.npz: no such model file (train one with "
+                             "`sudoku-tf train`, or pass --model)\n")
 
 
 def test_eval_prints_a_table_by_givens(model, tmp_path):
