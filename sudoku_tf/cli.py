@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import sys
@@ -54,7 +55,9 @@ def _one_line_usage():
 
 
 class CommandGroup(click.Group):
-    """The `sudoku-tf` group: usage errors from parsing or from a command are one line."""
+    """The `sudoku-tf` group: usage errors, and files that cannot be read or written
+    (a folder that does not exist or refuses writes, a full disk), are one line on
+    stderr, exit code 2."""
 
     def make_context(self, *args, **kwargs) -> click.Context:
         with _one_line_usage():
@@ -62,7 +65,13 @@ class CommandGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         with _one_line_usage():
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except OSError as err:
+                if err.errno == errno.EPIPE:                     # `| head`: click's quiet exit
+                    raise
+                where = f"{err.filename}: " if err.filename else ""
+                raise InputError(f"{where}{err.strerror or err}") from None
 
 
 @click.group(cls=CommandGroup, context_settings=CONTEXT)

@@ -45,6 +45,14 @@ def test_usage_errors_are_one_line_naming_the_help_to_read(args, line):
     assert result.stderr == line + "\n"
 
 
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path):
+    (tmp_path / "notes").write_text("a file, not a folder\n")
+    target = tmp_path / "notes" / "puzzles.txt"
+    result = run("generate", "-n", "1", "--givens", "40", "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {target}: cannot write there ({tmp_path / 'notes'} is not a folder)\n"
+
+
 def test_a_command_without_arguments_still_shows_its_help():
     result = run()
     assert result.exit_code == 2 and "Commands:" in result.output

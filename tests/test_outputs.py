@@ -34,3 +34,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     with pytest.raises(OSError, match="disk full"):
         write_text(out, "new", force=True)
     assert out.read_text() == "old" and [p.name for p in out.parent.iterdir()] == ["r.html"]
+
+
+def test_a_path_under_a_file_is_refused_naming_the_file_asked_for(tmp_path):
+    (tmp_path / "notes").write_text("a file, not a folder\n")
+    target = tmp_path / "notes" / "out.txt"
+    with pytest.raises(OSError) as caught:
+        write_text(target, "x")
+    assert caught.value.filename == str(target)
+    assert caught.value.strerror == f"cannot write there ({tmp_path / 'notes'} is not a folder)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]

@@ -59,10 +59,16 @@ def atomic_open(path, mode: str = "wb"):
     """A new temporary file beside path, renamed onto path when the block succeeds and
     removed when it fails, so readers never see half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(tmp, mode.replace("w", "x"), **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(tmp, mode.replace("w", "x"), **({} if "b" in mode else {"encoding": "utf-8"}))
+    except OSError as err:                                        # name the file asked for
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is not a folder" if blocker else err.strerror
+        raise OSError(err.errno, f"cannot write there ({reason})", str(path)) from None
+    try:
+        with f:
             yield f
         os.replace(tmp, path)                                     # same folder: atomic
     except BaseException:
