@@ -317,8 +317,9 @@ _SETTINGS = [
      "Stop refining a board once every empty cell's top probability reaches P.",
      "the model's setting, if any"),
     ("--threshold", click.FloatRange(0, 1, min_open=True),
-     "iterative and auto: also fill, in the same call, every legal cell the network gives "
-     "at least P.", "the model's setting, if any"),
+     "Also fill, in the same call, every legal cell the network gives at least P "
+     "(search tries them together first, then one cell at a time).",
+     "the model's setting, if any"),
 ]
 
 

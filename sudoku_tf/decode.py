@@ -238,13 +238,15 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = B
 
 
 def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
-           batch_size: int = BATCH_SIZE, progress=None) -> DecodeResult:
+           batch_size: int = BATCH_SIZE, progress=None,
+           threshold: float | None = None) -> DecodeResult:
     """Network-guided exact search (see `guided_search.guided_search`): every puzzle ends solved
     or proven to have no solution; after `max_calls` predictions a puzzle finishes with
-    the exact solver."""
+    the exact solver. With `threshold`, each node first tries every cell whose digit the
+    network gives at least that probability, all at once."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     out = guided_search(lambda boards: predict_in_batches(model, boards, batch_size), puzzles,
-                        max_calls, progress or _ignore)
+                        max_calls, progress or _ignore, threshold)
     solved = out.found & is_solved(puzzles, out.boards)
     return DecodeResult(out.boards, solved, out.calls, out.order, out.confidence,
                         out.backtracks, ~out.found)
@@ -270,12 +272,12 @@ def auto(model, puzzles: np.ndarray, per_step: int = 1, max_calls: int = MAX_CAL
         return out
     kept = _last_consistent_step(puzzles[stuck], first.boards[stuck], first.order[stuck])
     start = np.where(first.order[stuck] < kept[:, None], first.boards[stuck], puzzles[stuck])
-    onward = guided(model, start, max_calls, batch_size)
+    onward = guided(model, start, max_calls, batch_size, threshold=threshold)
     again = onward.no_solution
     out.network_placed[stuck] &= (first.order[stuck] < kept[:, None]) & ~again[:, None]
     _finish(out, stuck[~again], onward, ~again, step_offset=kept[~again])
     if again.any():
-        restart = guided(model, puzzles[stuck[again]], max_calls, batch_size)
+        restart = guided(model, puzzles[stuck[again]], max_calls, batch_size, threshold=threshold)
         out.calls[stuck[again]] += onward.calls[again]
         out.backtracks[stuck[again]] += onward.backtracks[again]
         _finish(out, stuck[again], restart, np.ones(again.sum(), bool), step_offset=0)
@@ -314,7 +316,7 @@ def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int =
            max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
            progress=None, threshold: float | None = None) -> DecodeResult:
     """Solve (B, 81) puzzles with `AUTO` or one of `STRATEGIES`; `progress(n)` hears of n
-    more done; `threshold` is iterative's (see `iterative`)."""
+    more done; `threshold` is iterative's and search's (see `iterative`, `guided`)."""
     if strategy == AUTO:
         return auto(model, puzzles, per_step, max_calls, batch_size, progress, threshold)
     if strategy == "oneshot":
@@ -322,7 +324,7 @@ def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int =
     if strategy == "iterative":
         return iterative(model, puzzles, per_step, batch_size, progress, threshold)
     if strategy == "search":
-        return guided(model, puzzles, max_calls, batch_size, progress)
+        return guided(model, puzzles, max_calls, batch_size, progress, threshold)
     raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
 

@@ -83,12 +83,14 @@ def propagate(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class _Frame:
-    """A node where the search branches: its masks, the network's view, digits left to try."""
+    """A node where the search branches: its masks, the network's view, digits left to
+    try on its cell, and the bold child (many sure cells at once) to try before them."""
 
     masks: np.ndarray           # (81,) uint16, propagated
     probs: np.ndarray           # (81, 9) predicted at this node
     cell: int = -1
     digits: list = field(default_factory=list)
+    bold: np.ndarray | None = None
 
 
 @dataclass
@@ -105,12 +107,15 @@ class SearchOutcome:
     confidence: np.ndarray
 
 
-def _branch(frames: list[_Frame]) -> None:
+def _branch(frames: list[_Frame], threshold: float | None = None) -> None:
     """Pick each frame's cell and digit order from its probabilities.
 
     Probabilities are renormalised over the digits the rules still allow, and the cell
     whose best digit is surest goes first: with a good network the most confident cell,
-    with an uninformative one the cell with the fewest candidates.
+    with an uninformative one the cell with the fewest candidates. With a `threshold`,
+    a frame where two or more open cells have a digit at least that sure first tries
+    them all at once (its bold child); if that fails, the cell's digits follow one by
+    one, so the search stays exhaustive.
     """
     masks = np.stack([f.masks for f in frames])                          # (F, 81)
     probs = np.stack([f.probs for f in frames])                          # (F, 81, 9)
@@ -123,6 +128,13 @@ def _branch(frames: list[_Frame]) -> None:
     counts = POPCOUNT[masks[np.arange(len(frames)), cells]]
     for f, cell, digits, n in zip(frames, cells, ranked, counts):
         f.cell, f.digits = int(cell), [int(d) + 1 for d in digits[:n]]
+    if threshold is None:
+        return
+    bold = sure >= threshold                                            # (F, 81)
+    best = np.left_shift(1, p.argmax(-1)).astype(np.uint16)             # (F, 81) one bit each
+    for f, cells_sure, bits in zip(frames, bold, best):
+        if cells_sure.sum() >= 2:
+            f.bold = np.where(cells_sure, bits, f.masks)
 
 
 def _next_child(stack: list[_Frame]) -> np.ndarray | None:
@@ -132,6 +144,9 @@ def _next_child(stack: list[_Frame]) -> np.ndarray | None:
     if not stack:
         return None
     top = stack[-1]
+    if top.bold is not None:
+        child, top.bold = top.bold, None
+        return child
     child = top.masks.copy()
     child[top.cell] = 1 << (top.digits.pop(0) - 1)
     return child
@@ -156,11 +171,13 @@ def _trace(puzzle, solution, path: list[_Frame]) -> tuple[np.ndarray, np.ndarray
 
 
 def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
-                  progress=lambda n: None) -> SearchOutcome:
+                  progress=lambda n: None, threshold: float | None = None) -> SearchOutcome:
     """Exact depth-first search over (B, 81) puzzles, guided by `predict(boards) -> probs`.
 
     Each node is propagated, then (one batched `predict` for all puzzles' pending nodes)
     branched on its surest cell, digits most probable first; contradictions backtrack.
+    With a `threshold`, a node first tries every cell the network is at least that sure
+    of at once (see `_branch`), so a confident network needs fewer calls.
     A puzzle that has used `max_calls` predictions finishes with the exact solver, so
     every puzzle ends with a solution or a proof that it has none. `progress(n)` hears
     of n more puzzles done after each round.
@@ -192,7 +209,7 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
     progress(B - len(nodes))
     while nodes:
         before = len(nodes)
-        _branch(list(nodes.values()))
+        _branch(list(nodes.values()), threshold)
         for k, frame in nodes.items():
             stacks[k].append(frame)
         waiting, nodes = list(nodes), {}

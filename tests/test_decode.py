@@ -120,11 +120,21 @@ def test_refining_runs_the_chosen_passes_and_halts_boards_whose_answer_settled()
         Refining(Settling(), passes=0)
 
 
+class SureAndWrong(StandIn):
+    """Puts all its mass on a wrong digit of the solution agreeing with the board."""
+
+    def predict(self, tokens):
+        probs = super().predict(tokens)
+        return np.roll(probs, 1, axis=-1)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.9])
 @pytest.mark.parametrize("mode", ["true", "uniform", "wrong"])
-def test_search_finds_the_exact_solvers_solution_whatever_the_network_says(puzzles, mode):
+def test_search_finds_the_exact_solvers_solution_whatever_the_network_says(puzzles, mode,
+                                                                          threshold):
     boards, solutions = puzzles
     net = StandIn(solutions, mode)
-    result = guided(net, boards)
+    result = guided(net, boards, threshold=threshold)
     assert result.solved.all() and not result.no_solution.any()
     assert (result.boards == solutions).all()
     assert net.boards_seen == result.calls.sum()
@@ -135,6 +145,20 @@ def test_search_finds_the_exact_solvers_solution_whatever_the_network_says(puzzl
         assert result.backtracks.sum() > 0
 
 
+def test_search_with_a_threshold_takes_every_sure_cell_in_one_guess(puzzles):
+    boards, solutions = puzzles
+    one_at_a_time = guided(StandIn(solutions), boards)
+    together = guided(StandIn(solutions), boards, threshold=0.9)
+    assert (together.boards == solutions).all() and (together.backtracks == 0).all()
+    assert (together.calls == 1).all() and one_at_a_time.calls[:2].min() > 1   # HARD needs more
+    assert ((together.order >= 0) == (boards == EMPTY)).all()
+    # a network sure of wrong digits: the joint guess fails, and the cell-by-cell search
+    # under it still finds the solution
+    fooled = guided(SureAndWrong(solutions), boards, threshold=0.9)
+    assert fooled.solved.all() and (fooled.boards == solutions).all()
+    assert fooled.backtracks.sum() > 0
+
+
 def test_search_reports_puzzles_without_a_solution(puzzles):
     boards, solutions = puzzles
     # a row missing only 9 whose last cell sees a 9 in its column: propagation alone sees it
@@ -143,9 +167,12 @@ def test_search_reports_puzzles_without_a_solution(puzzles):
     broken = [wrong_given(p, s) for p, s in zip(boards, solutions)]
     unsolvable = np.array([dead_end, *broken])
     assert all(count_solutions(b) == 0 for b in unsolvable)
-    result = guided(StandIn(solutions, "uniform"), unsolvable)
-    assert result.no_solution.all() and not result.solved.any()
-    assert (result.order == -1).all()
+    for threshold in (None, 0.5):
+        result = guided(StandIn(solutions, "uniform"), unsolvable, threshold=threshold)
+        assert result.no_solution.all() and not result.solved.any()
+        assert (result.order == -1).all()
+    fooled = guided(SureAndWrong(solutions), unsolvable, threshold=0.5)
+    assert fooled.no_solution.all()
 
 
 def test_search_with_a_small_call_cap_still_solves_and_respects_it(puzzles):
