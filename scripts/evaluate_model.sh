@@ -69,7 +69,7 @@ fi
 python - "$OUT" <<'PY'
 import json, pathlib, sys
 print(f"{'set':<16}{'strategy':<19}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'calls':>8}{'puz/s':>8}")
-for path in sorted(pathlib.Path(sys.argv[1]).glob("*.json")):
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*_*.json")):
     r = json.loads(path.read_text())
     strategy, name = path.stem.split("_", 1)
     print(f"{name:<16}{strategy:<19}{r['puzzles']:>8}{r['solve_rate']:>9.1%}"
