@@ -11,16 +11,21 @@
 # v3: v2 continued with three graded passes, the number v2 is used with (a third pass at
 # test time helped v2 on every test set), at a lower peak rate.
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3 [OUT] [extra train flags]
-# INIT defaults to the model the recipe starts from (v3: v2's default OUT). Run it again
-# after a stop to resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags
-# such as --max-minutes 60 apply to both a fresh run and a resumed one.
+# v4: v3 (models/default.npz at commit 2ac6ded) continued with four graded passes, again the
+# number one pass beyond the trained depth at which v3's one-call accuracy peaks.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4 [OUT] [extra train flags]
+# INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, a copy
+# of the v3 model file). Run it again after a stop to resume from OUT's checkpoint
+# (NAME.ckpt.npz beside it); extra flags such as --max-minutes 60 apply to both a fresh
+# run and a resumed one.
 set -euo pipefail
 STAGE=${1:-}
 case $STAGE in
     v2) INIT=${INIT:-models/default-v1.npz}; RECIPE=(--seed 3 --loops 2 --lr 3e-4 --steps 8000) ;;
     v3) INIT=${INIT:-runs/v2/v2.npz}; RECIPE=(--seed 4 --loops 3 --lr 2e-4 --steps 7000) ;;
-    *) echo "usage: scripts/continue_training.sh v2|v3 [OUT] [train flags]" >&2; exit 2 ;;
+    v4) INIT=${INIT:-runs/v3/v3.npz}; RECIPE=(--seed 5 --loops 4 --lr 2e-4 --steps 7000) ;;
+    *) echo "usage: scripts/continue_training.sh v2|v3|v4 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))

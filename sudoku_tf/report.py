@@ -1,7 +1,8 @@
 """The attention report of a Sudoku model: one self-contained HTML page (inline CSS, SVG
 and a few lines of script; nothing fetched from anywhere) and the same numbers as JSON.
 
-The numbers come from `attention`, the drawings from `charts`.
+The numbers come from `attention`, the drawings from `charts`, the example puzzle's two
+sections (pass by pass, decoding) from `report_example`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import numpy as np
 from . import __version__
 from .attention import (CLASS_CHANCE, CLASSES, DOMINANCE, LABELS, LATE_FRACTION, LATE_PER_STEP,
                         MIN_MASS, SCORES, analyze, chance_levels, class_masses)
-from .board import EMPTY, cell_name, format_line
-from .charts import (COLORS, belief_board_svg, class_bars_svg, confidence_svg, decode_board_svg,
-                     head_svg, label_grid_svg)
-from .decode import Refining, iterative
-from .evaluation import fill_trace
+from .board import cell_name
+from .charts import COLORS, class_bars_svg, head_svg, label_grid_svg
+from .decode import Refining
+from .report_example import decoding, pass_by_pass, plural
 from .solver import solve
 
 DEFAULT_CELL = 40          # r5c5, the centre: the query cell of the board overlays
@@ -58,10 +58,10 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
         record["name"] = head_name(record, config["n_loops"])
     data["labels"] = {label: sum(h["label"] == label for h in data["heads"]) for label in LABELS}
     solution = solutions[0] if solutions is not None else solve(puzzles[0])
-    data["pass_by_pass"], passes_html = _pass_by_pass(model, puzzles[0], solution,
-                                                      config["n_loops"])
-    data["example"], example_html = _example(Refining(model, config["n_loops"]), puzzles[0],
-                                             solution)
+    data["pass_by_pass"], passes_html = pass_by_pass(model, puzzles[0], solution,
+                                                     config["n_loops"])
+    data["example"], example_html = decoding(Refining(model, config["n_loops"]), puzzles[0],
+                                              solution)
     sections = [_summary(data, config["n_loops"]), _table(data), _blocks(data, analysis),
                 _heads(data, analysis, cell), passes_html, example_html]
     return Report(_page(data, sections), data)
@@ -214,91 +214,6 @@ def _facts(numbers: dict, stage: str) -> str:
             f"(share {numbers['filled_share']:.2f})</dd>")
 
 
-def _pass_by_pass(model, puzzle: np.ndarray, solution: np.ndarray | None,
-                  passes: int) -> tuple[list[dict], str]:
-    """The puzzle as given, run one pass at a time over the carried state: per pass its JSON
-    record (the best digit of each empty cell; the share right, the mean top probability
-    and the digits changed since the pass before, all over the empty cells) and its board."""
-    empty = puzzle == EMPTY
-    records, figures, state, before = [], [], None, None
-    for k in range(1, passes + 1):
-        probs = model.predict(puzzle[None], passes=1, state=state)[0]          # (81, 9)
-        state = model.last_state
-        board = np.where(empty, probs.argmax(-1) + 1, puzzle)
-        top = probs.max(-1)                                                     # (81,)
-        right = None if solution is None else (board == solution)[empty]
-        record = {"pass": k, "board": format_line(board),
-                  "accuracy": _mean(right), "mean_confidence": _mean(top[empty]),
-                  "changed": None if before is None else int((board != before).sum())}
-        records.append(record)
-        before = board
-        figures.append(f"<figure>{belief_board_svg(puzzle, board, top, solution, f'pass {k}')}"
-                       f"<figcaption>{_pass_caption(record, right)}</figcaption></figure>")
-    check = ("a wrong digit is shown in red" if solution is not None
-             else "the puzzle has no solution to check the digits against")
-    html = f"""<section><h2>Pass by pass</h2>
-<p>The same puzzle as given, before any cell is filled, run one pass of the weight-tied
-blocks at a time, each pass going on from the state the one before left. Each empty cell
-shows the network's most probable digit after that pass, tinted by its probability (red
-low, green high; the small number is that probability in percent); {check}.</p>
-<div class="passes">{"".join(figures)}</div></section>"""
-    return records, html
-
-
-def _mean(values: np.ndarray | None) -> float | None:
-    """The mean rounded for the JSON, or None when there is nothing to average."""
-    return None if values is None or not values.size else round(float(values.mean()), 4)
-
-
-def _pass_caption(record: dict, right: np.ndarray | None) -> str:
-    """'pass 2: 31 of 45 empty cells right (69%), mean top probability 0.62, 5 digits changed'."""
-    parts = []
-    if right is not None and right.size:
-        parts.append(f"{int(right.sum())} of {right.size} empty cells right "
-                     f"({100 * record['accuracy']:.0f}%)")
-    if record["mean_confidence"] is not None:
-        parts.append(f"mean top probability {record['mean_confidence']:.2f}")
-    if record["changed"] is not None:
-        parts.append(f"{_count(record['changed'], 'digit')} changed")
-    return f"<b>pass {record['pass']}</b>" + (": " + ", ".join(parts) if parts else "")
-
-
-def _example(model, puzzle: np.ndarray, solution: np.ndarray | None) -> tuple[dict, str]:
-    """The first puzzle decoded one cell per network call: its JSON record and section."""
-    result = iterative(model, puzzle[None], per_step=1)
-    board, order, confidence = result.boards[0], result.order[0], result.confidence[0]
-    cells = {cell_name(i): i for i in range(81)}
-    steps = [{**t, "correct": None if solution is None else bool(board[cells[t["cell"]]]
-                                                                  == solution[cells[t["cell"]]])}
-             for t in fill_trace(result, 0)]
-    wrong = np.array([s["correct"] is False for s in steps], bool)
-    record = {"puzzle": format_line(puzzle), "board": format_line(board),
-              "solved": bool(result.solved[0]), "steps": steps}
-    n_empty = int((puzzle == EMPTY).sum())
-    outcome = ("solved" if record["solved"] else
-               f"not solved: {len(steps)} of {n_empty} empty cells filled, {int(wrong.sum())} wrong"
-               if solution is not None else f"not solved: {len(steps)} of {n_empty} cells filled")
-    rows = "".join(f"<tr><td>{s['step'] + 1}</td><td>{s['cell']}</td><td>{s['digit']}</td>"
-                   f"<td class=\"num\">{s['confidence']:.3f}</td>"
-                   f"<td>{'' if s['correct'] is None else '✓' if s['correct'] else '✗'}</td></tr>"
-                   for s in steps)
-    html = f"""<section><h2>Decoding one puzzle</h2>
-<p>Iterative decoding of <code class="line">{record['puzzle']}</code>: each network call fills the one empty
-cell whose best legal digit is most probable. Filled cells show their step and are tinted
-by the model's probability for the digit (red low, green high); a wrong digit is struck in
-red. Result: <b>{escape(outcome)}</b>.</p>
-<div class="decode"><figure>{decode_board_svg(puzzle, board, order, confidence, solution)}
-<figcaption><label>step <input type="range" id="step" min="0" max="{len(steps)}"
-value="{len(steps)}"></label> <button type="button" id="play">▶ play</button>
-<span id="step-note"></span></figcaption></figure>
-<figure>{confidence_svg(np.array([s['confidence'] for s in steps]), wrong)}
-<figcaption>the probability of each placed digit, in order</figcaption></figure></div>
-<details><summary>every step</summary><table class="steps"><thead><tr><th>step</th><th>cell</th>
-<th>digit</th><th>probability</th><th>correct</th></tr></thead><tbody>{rows}</tbody></table>
-</details></section>"""
-    return record, html
-
-
 # ------------------------------------------------------------------ the page
 
 CSS = """
@@ -381,13 +296,9 @@ show();
 """
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("s" if n != 1 else "")
-
-
 def _page(data: dict, sections: list[str]) -> str:
     m = data["model"]
-    shape = _count(m["n_blocks"], "block") + (f" × {m['n_loops']} passes" if m["n_loops"] > 1
+    shape = plural(m["n_blocks"], "block") + (f" × {m['n_loops']} passes" if m["n_loops"] > 1
                                                else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -395,7 +306,7 @@ def _page(data: dict, sections: list[str]) -> str:
 <title>Attention report: {escape(m['file'])}</title>
 <style>{CSS}</style></head>
 <body><header><h1>What the attention heads learned</h1>
-<p>Model <code>{escape(m['file'])}</code>: {shape}, {_count(m['n_heads'], 'head')}, width {m['d_model']},
+<p>Model <code>{escape(m['file'])}</code>: {shape}, {plural(m['n_heads'], 'head')}, width {m['d_model']},
 {m['params']:,} parameters. Puzzles: <code>{escape(data['puzzles']['file'])}</code>
 ({data['puzzles']['count']}).</p></header>
 <main>{"".join(sections)}</main>
