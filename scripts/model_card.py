@@ -1,7 +1,7 @@
 """Charts and measurements quoted by the model card (models/README.md).
 
     python scripts/model_card.py curves     # training curves of every run, from their logs
-    python scripts/model_card.py passes --model models/default.npz [--limit 200]
+    python scripts/model_card.py passes --model models/default.npz [--limit 200] [--results DIR]
     python scripts/model_card.py table [--results models/results]   # Markdown results tables
 
 `curves` draws the evaluations the trainer logged (cell accuracy after one call and the
@@ -16,7 +16,8 @@ with a column for each way of decoding that has results.
 the test sets: the accuracy of one call on the empty cells (all 1,000 puzzles) and the
 solve rate of iterative decoding, one cell per call (the first --limit puzzles, as it
 costs one call per empty cell), each with one standard error. Pass counts already in
-the results file are skipped, so a stopped run continues.
+the results file (DIR/passes.json, default models/results) are skipped, so a stopped run
+continues.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 180
 SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
         "expert": "data/test_expert.csv"}
 CHARTS = Path("models/charts")
-PASSES_RESULTS = Path("models/results/passes.json")
 
 
 def curves() -> None:
@@ -58,9 +58,11 @@ def curves() -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
-def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: int) -> None:
+def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: int,
+           folder: Path) -> None:
     model = load_model(model_path)
-    results = json.loads(PASSES_RESULTS.read_text()) if PASSES_RESULTS.exists() else []
+    saved = folder / "passes.json"
+    results = json.loads(saved.read_text()) if saved.exists() else []
     done = {(r["set"], r["measure"], r["passes"]) for r in results}
     for name, path in SETS.items():
         puzzles, solutions = read_boards(path)
@@ -81,8 +83,8 @@ def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: i
                             "puzzles": n, "value": value, "stderr": error})
             print(f"{name:>13} {measure:>6} at {p:>2} passes: {value:.3f} ± {error:.3f}",
                   file=sys.stderr)
-            PASSES_RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            PASSES_RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+            folder.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps(results, indent=1) + "\n")
     series = {f"{r_measure}, {name}": [(r["passes"], r["value"], r["stderr"]) for r in results
                                        if r["set"] == name and r["measure"] == r_measure]
               for r_measure in ("cells", "solved") for name in SETS}
@@ -173,13 +175,14 @@ def main(argv=None) -> int:
     p.add_argument("--counts", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
     p.add_argument("--solve-counts", type=int, nargs="+", default=[1, 2, 3, 4])
     p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--results", type=Path, default=Path("models/results"))
     args = parser.parse_args(argv)
     if args.command == "curves":
         curves()
     elif args.command == "table":
         table(args.results)
     else:
-        passes(args.model, args.counts, args.solve_counts, args.limit)
+        passes(args.model, args.counts, args.solve_counts, args.limit, args.results)
     return 0
 
 
