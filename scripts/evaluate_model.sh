@@ -12,9 +12,9 @@
 #             what `solve` and `eval` do without flags      -> iterative-default_NAME.json
 #   search    search guided by the plain network            -> search_NAME.json
 #   search-default  search at the model's own settings       -> search-default_NAME.json
-# plain, averaged and search give --symmetries and --passes (PASSES, default 2: what the
-# first shipped models were trained with), so the model's carried settings do not change
-# what those rows mean. Each run splits its batches over the cores (shard threads).
+# plain, averaged and search ignore the settings the model carries (--as-trained) and give
+# --symmetries and --passes (PASSES, default 2: what the first shipped models were trained
+# with), so the model's carried settings do not change what those rows mean. Each run splits its batches over the cores (shard threads).
 # SETS (default: all) picks sets by name, e.g. SETS="17-22 expert" ROWS="plain default".
 set -euo pipefail
 MODEL=${1:-models/default.npz}
@@ -50,7 +50,7 @@ write() {  # file, command...: the command's output, whole or not at all (.tmp i
 score() {  # puzzle file, name
     local eval=(sudoku-tf eval "$1" --model "$MODEL" --json)
     local iterative=(--strategy iterative --batch-size 256 --by-difficulty)
-    local fixed=(--passes "$PASSES" --symmetries)
+    local fixed=(--as-trained --passes "$PASSES" --symmetries)
     for row in $ROWS; do
         case $row in
             plain) write "$OUT/iterative_$2.json" "${eval[@]}" "${iterative[@]}" "${fixed[@]}" 1 ;;

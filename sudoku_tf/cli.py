@@ -346,6 +346,9 @@ def _decode_options(strategies: tuple, default: str, strategy_help: str):
         click.option("--batch-size", type=click.IntRange(min=1), default=BATCH_SIZE,
                      show_default=True, help="Boards per network call."),
         *_setting_options(defaults_shown=True),
+        click.option("--as-trained", is_flag=True,
+                     help="Ignore the decoding settings the model file carries (flags still "
+                          "apply): the network as it was trained."),
     ]
     return _apply(options)
 
@@ -404,15 +407,16 @@ def _load_model(path: Path):
         raise InputError(f"{err}{hint}") from None
 
 
-def _network(path: Path, **given):
+def _network(path: Path, as_trained: bool, **given):
     """The model at path as decoders see it: its passes per call (with halting, if asked),
     averaged over symmetries, each setting from the command line (`given`), else from the
-    model file. Returns (network, the Refining that counts passes, the settings used)."""
+    model file unless `as_trained`. Returns (network, the Refining that counts passes, the
+    settings used)."""
     from .decode import Refining, SymmetryAveraged
     from .settings import resolve
 
     model, carried = _load_model(path)
-    used = resolve(given, carried)
+    used = resolve(given, {} if as_trained else carried)
     refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
     used["passes"] = refining.passes
     k = used["symmetries"]
@@ -432,7 +436,7 @@ def _network(path: Path, **given):
                    "confidence for each.")
 @click.pass_context
 def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
-          halt_after, confident, threshold, fmt, trace) -> None:
+          halt_after, confident, threshold, as_trained, fmt, trace) -> None:
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
@@ -453,9 +457,9 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
 
     boards, _ = _read_puzzles(puzzles)
     model_path = _shipped(model_path, DEFAULT_MODEL)
-    model, refining, used = _network(model_path, symmetries=symmetries, passes=passes,
-                                     halt_after=halt_after, confident=confident,
-                                     threshold=threshold)
+    model, refining, used = _network(model_path, as_trained, symmetries=symmetries,
+                                     passes=passes, halt_after=halt_after,
+                                     confident=confident, threshold=threshold)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
         result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update,
@@ -513,7 +517,8 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=
               help="Also break the results down by difficulty label (see generate).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
 def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
-                 halt_after, confident, threshold, limit, by_difficulty, as_json) -> None:
+                 halt_after, confident, threshold, as_trained, limit, by_difficulty,
+                 as_json) -> None:
     """Measure how well a model solves the puzzles of FILE.
 
     Reports the full-solve rate, network calls and puzzles per second under --strategy,
@@ -532,9 +537,9 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
     model_path = _shipped(model_path, DEFAULT_MODEL)
-    model, refining, used = _network(model_path, symmetries=symmetries, passes=passes,
-                                     halt_after=halt_after, confident=confident,
-                                     threshold=threshold)
+    model, refining, used = _network(model_path, as_trained, symmetries=symmetries,
+                                     passes=passes, halt_after=halt_after,
+                                     confident=confident, threshold=threshold)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,

@@ -99,3 +99,16 @@ def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(mod
     assert (flagged["symmetries"], flagged["passes"]) == (1, 1)
     solved = run("solve", DATA / "example.txt", "--model", model, "--strategy", "oneshot")
     assert "3.0 passes per call, averaged over 2 symmetries)" in solved.stderr
+
+
+def test_as_trained_ignores_the_models_settings_but_not_the_flags(model):
+    store(model, {"symmetries": 2, "passes": 3, "threshold": 0.9})
+    args = ("eval", DATA / "example.csv", "--model", model, "--json", "--strategy", "oneshot",
+            "--as-trained")
+    plain = json.loads(run(*args).stdout)
+    assert (plain["symmetries"], plain["passes"], plain["threshold"]) == (1, 2, None)
+    flagged = json.loads(run(*args, "--passes", 3).stdout)
+    assert (flagged["symmetries"], flagged["passes"], flagged["threshold"]) == (1, 3, None)
+    solved = run("solve", DATA / "example.txt", "--model", model, "--strategy", "oneshot",
+                 "--as-trained")
+    assert "2.0 passes per call" in solved.stderr and "symmetries" not in solved.stderr
