@@ -15,10 +15,10 @@
 # number one pass beyond the trained depth at which v3's one-call accuracy peaks.
 #
 # Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4 [OUT] [extra train flags]
-# INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, a copy
-# of the v3 model file). Run it again after a stop to resume from OUT's checkpoint
-# (NAME.ckpt.npz beside it); extra flags such as --max-minutes 60 apply to both a fresh
-# run and a resumed one.
+# INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
+# `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`). Run it again after a stop to
+# resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
+# --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
 STAGE=${1:-}
 case $STAGE in

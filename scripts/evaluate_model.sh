@@ -14,7 +14,8 @@
 #   search-default  search at the model's own settings       -> search-default_NAME.json
 # plain, averaged and search ignore the settings the model carries (--as-trained) and give
 # --symmetries and --passes (PASSES, default 2: what the first shipped models were trained
-# with), so the model's carried settings do not change what those rows mean. Each run splits its batches over the cores (shard threads).
+# with), so the model's carried settings do not change what those rows mean. Each run
+# splits its batches over the cores (shard threads).
 # SETS (default: all) picks sets by name, e.g. SETS="17-22 expert" ROWS="plain default".
 set -euo pipefail
 MODEL=${1:-models/default.npz}
