@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The recipes that continued the default model v1 into v2, and v2 into v3.
+# The recipes that continued the default model from one version to the next.
 #
 # v2: the v1 network (models/default-v1.npz: 4 blocks, width 128, 8 heads, row/column/box
 # positions, 2 weight-tied passes) continued with prediction feedback (its projection
@@ -14,9 +14,13 @@
 # v4: v3 (models/default.npz at commit 2ac6ded) continued with four graded passes, again the
 # number one pass beyond the trained depth at which v3's one-call accuracy peaks.
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4 [OUT] [extra train flags]
+# v5: v4 (models/default.npz at commit 19e0367) continued with five graded passes, where
+# v4's one-call accuracy peaks.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4|v5 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
-# `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`). Run it again after a stop to
+# `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
+# `git show 19e0367:models/default.npz > runs/v4/v4.npz`). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
@@ -25,7 +29,8 @@ case $STAGE in
     v2) INIT=${INIT:-models/default-v1.npz}; RECIPE=(--seed 3 --loops 2 --lr 3e-4 --steps 8000) ;;
     v3) INIT=${INIT:-runs/v2/v2.npz}; RECIPE=(--seed 4 --loops 3 --lr 2e-4 --steps 7000) ;;
     v4) INIT=${INIT:-runs/v3/v3.npz}; RECIPE=(--seed 5 --loops 4 --lr 2e-4 --steps 7000) ;;
-    *) echo "usage: scripts/continue_training.sh v2|v3|v4 [OUT] [train flags]" >&2; exit 2 ;;
+    v5) INIT=${INIT:-runs/v4/v4.npz}; RECIPE=(--seed 6 --loops 5 --lr 2e-4 --steps 6000) ;;
+    *) echo "usage: scripts/continue_training.sh v2|v3|v4|v5 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))
