@@ -43,6 +43,16 @@ def test_line_chart_refuses_an_empty_chart():
         line_chart_svg({"a": []}, "x", "y")
 
 
+def test_line_chart_draws_each_of_five_groups_with_its_own_dash_pattern():
+    # five training runs of two series each: a run's curves share a pattern, runs do not
+    series = {f"run {g}: {kind}": [(1, 0.5, 0.0), (2, 0.6, 0.0)]
+              for g in range(5) for kind in ("cells", "solved")}
+    root = ET.fromstring(line_chart_svg(series, "steps", "accuracy", groups=5))
+    dashes = [line.get("stroke-dasharray", "") for line in root.findall("svg:polyline", NS)]
+    assert len(set(dashes)) == 5
+    assert all(dashes[2 * g] == dashes[2 * g + 1] for g in range(5))
+
+
 def board_marks(svg: str) -> list[ET.Element]:
     root = ET.fromstring(svg)
     assert root.tag == "svg"
