@@ -275,7 +275,8 @@ def confidence_svg(confidence: np.ndarray, wrong: np.ndarray) -> str:
 
 SERIES = ("#2563eb", "#ea580c", "#16a34a", "#7c3aed", "#dc2626", "#0891b2", "#ca8a04",
           "#db2777", "#475569", "#65a30d")
-DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 3 2 3 2 3")  # one per group of series (e.g. per test set)
+# one dash pattern per group of series (e.g. per test set, or per training run)
+DASHES = ("", "6 3", "2 3", "8 3 2 3", "12 3 2 3 2 3")
 
 
 MIN_TICK_GAP = 40          # pixels between x-axis labels of a line chart
