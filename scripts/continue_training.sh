@@ -17,10 +17,14 @@
 # v5: v4 (models/default.npz at commit 19e0367) continued with five graded passes, where
 # v4's one-call accuracy peaks.
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4|v5 [OUT] [extra train flags]
+# v6: v5 (models/default.npz at commit 595cd58) continued with the same five graded passes,
+# for longer and from a new seed: v5's evaluations were still rising when it stopped.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4|v5|v6 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
 # `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
-# `git show 19e0367:models/default.npz > runs/v4/v4.npz`). Run it again after a stop to
+# `git show 19e0367:models/default.npz > runs/v4/v4.npz`; v6: v5's, or
+# `git show 595cd58:models/default.npz > runs/v5/v5.npz`). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
@@ -30,7 +34,8 @@ case $STAGE in
     v3) INIT=${INIT:-runs/v2/v2.npz}; RECIPE=(--seed 4 --loops 3 --lr 2e-4 --steps 7000) ;;
     v4) INIT=${INIT:-runs/v3/v3.npz}; RECIPE=(--seed 5 --loops 4 --lr 2e-4 --steps 7000) ;;
     v5) INIT=${INIT:-runs/v4/v4.npz}; RECIPE=(--seed 6 --loops 5 --lr 2e-4 --steps 6000) ;;
-    *) echo "usage: scripts/continue_training.sh v2|v3|v4|v5 [OUT] [train flags]" >&2; exit 2 ;;
+    v6) INIT=${INIT:-runs/v5/v5.npz}; RECIPE=(--seed 7 --loops 5 --lr 2e-4 --steps 6500) ;;
+    *) echo "usage: scripts/continue_training.sh v2|v3|v4|v5|v6 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))
