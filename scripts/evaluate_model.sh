@@ -12,9 +12,9 @@
 #             what `solve` and `eval` do without flags      -> iterative-default_NAME.json
 #   search    search guided by the plain network            -> search_NAME.json
 #   search-default  search at the model's own settings       -> search-default_NAME.json
-# plain, averaged and search ignore the settings the model carries (--as-trained) and give
-# --symmetries and --passes (PASSES, default 2: what the first shipped models were trained
-# with), so the model's carried settings do not change what those rows mean. Each run
+# plain, averaged and search ignore the settings the model carries (--as-trained): they run
+# the passes the model was trained with, or PASSES if set, and give --symmetries, so the
+# model's carried settings do not change what those rows mean. Each run
 # splits its batches over the cores (shard threads).
 # SETS (default: all) picks sets by name, e.g. SETS="17-22 expert" ROWS="plain default".
 set -euo pipefail
@@ -22,7 +22,7 @@ MODEL=${1:-models/default.npz}
 OUT=${2:-models/results}
 PUBLIC=${3:-}
 SYMMETRIES=${SYMMETRIES:-4}
-PASSES=${PASSES:-2}
+PASSES=${PASSES:-}
 ROWS=${ROWS:-plain averaged default search search-default}
 for row in $ROWS; do
     case $row in
@@ -51,7 +51,7 @@ write() {  # file, command...: the command's output, whole or not at all (.tmp i
 score() {  # puzzle file, name
     local eval=(sudoku-tf eval "$1" --model "$MODEL" --json)
     local iterative=(--strategy iterative --batch-size 256 --by-difficulty)
-    local fixed=(--as-trained --passes "$PASSES" --symmetries)
+    local fixed=(--as-trained ${PASSES:+--passes "$PASSES"} --symmetries)
     for row in $ROWS; do
         case $row in
             plain) write "$OUT/iterative_$2.json" "${eval[@]}" "${iterative[@]}" "${fixed[@]}" 1 ;;
