@@ -19,6 +19,7 @@
 #
 # v6: v5 (models/default.npz at commit 595cd58) continued with the same five graded passes,
 # for longer and from a new seed: v5's evaluations were still rising when it stopped.
+# It solved no more than v5 and was not shipped (models/README.md, Phase 6).
 #
 # Usage: [INIT=model.npz] scripts/continue_training.sh v2|v3|v4|v5|v6 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or

@@ -2,6 +2,7 @@
 
     python scripts/model_card.py curves     # training curves of every run, from their logs
     python scripts/model_card.py passes --model models/default.npz [--limit 200] [--results DIR]
+                                        [--chart models/charts/passes.svg]
     python scripts/model_card.py table [--results models/results]   # Markdown results tables
 
 `curves` draws the evaluations the trainer logged (cell accuracy after one call and the
@@ -17,7 +18,7 @@ the test sets: the accuracy of one call on the empty cells (all 1,000 puzzles) a
 solve rate of iterative decoding, one cell per call (the first --limit puzzles, as it
 costs one call per empty cell), each with one standard error. Pass counts already in
 the results file (DIR/passes.json, default models/results) are skipped, so a stopped run
-continues.
+continues. `--solve-counts` with no counts measures one-call accuracy alone.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def curves() -> None:
 
 
 def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: int,
-           folder: Path) -> None:
+           folder: Path, chart: Path) -> None:
     model = load_model(model_path)
     saved = folder / "passes.json"
     results = json.loads(saved.read_text()) if saved.exists() else []
@@ -89,8 +90,7 @@ def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: i
     series = {f"{r_measure}, {name}": [(r["passes"], r["value"], r["stderr"]) for r in results
                                        if r["set"] == name and r["measure"] == r_measure]
               for r_measure in ("cells", "solved") for name in SETS}
-    CHARTS.mkdir(parents=True, exist_ok=True)
-    chart = CHARTS / "passes.svg"
+    chart.parent.mkdir(parents=True, exist_ok=True)
     chart.write_text(line_chart_svg({k: v for k, v in series.items() if v},
                                     "test-time passes per call", "cells right / solved",
                                     log_x=True, groups=2))
@@ -174,16 +174,18 @@ def main(argv=None) -> int:
     p = sub.add_parser("passes")
     p.add_argument("--model", default="models/default.npz")
     p.add_argument("--counts", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
-    p.add_argument("--solve-counts", type=int, nargs="+", default=[1, 2, 3, 4])
+    p.add_argument("--solve-counts", type=int, nargs="*", default=[1, 2, 3, 4])
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--results", type=Path, default=Path("models/results"))
+    p.add_argument("--chart", type=Path, default=CHARTS / "passes.svg")
     args = parser.parse_args(argv)
     if args.command == "curves":
         curves()
     elif args.command == "table":
         table(args.results)
     else:
-        passes(args.model, args.counts, args.solve_counts, args.limit, args.results)
+        passes(args.model, args.counts, args.solve_counts, args.limit, args.results,
+               args.chart)
     return 0
 
 
