@@ -21,9 +21,9 @@
 # for longer and from a new seed: v5's evaluations were still rising when it stopped.
 # It solved no more than v5 and was not shipped (models/README.md, Phase 6).
 #
-# v7: v6 (models/v6.npz) continued at five graded passes on harder boards: each pool
-# puzzle is revealed up to at most 45 givens instead of 60, so about a quarter of the
-# boards are the minimal puzzle itself instead of a sixth, and none is nearly full.
+# v7: v6 (models/v6.npz) continued at five graded passes with half of the boards taken on
+# their puzzle's path of naked and hidden singles (easy cells filled first, the way
+# iterative decoding meets a puzzle) instead of random reveals.
 #
 # Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v7 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
@@ -40,7 +40,7 @@ case $STAGE in
     v4) INIT=${INIT:-runs/v3/v3.npz}; RECIPE=(--seed 5 --loops 4 --lr 2e-4 --steps 7000) ;;
     v5) INIT=${INIT:-runs/v4/v4.npz}; RECIPE=(--seed 6 --loops 5 --lr 2e-4 --steps 6000) ;;
     v6) INIT=${INIT:-runs/v5/v5.npz}; RECIPE=(--seed 7 --loops 5 --lr 2e-4 --steps 6500) ;;
-    v7) INIT=${INIT:-models/v6.npz}; RECIPE=(--seed 8 --loops 5 --lr 2e-4 --steps 6000 --givens 17-45) ;;
+    v7) INIT=${INIT:-models/v6.npz}; RECIPE=(--seed 8 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.5) ;;
     *) echo "usage: scripts/continue_training.sh v2|v3|v4|v5|v6|v7 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}

@@ -191,6 +191,10 @@ def _config_default(key: str) -> dict:
 @click.option("--difficulty-power", type=click.FloatRange(min=0),
               **_config_default("difficulty_power"),
               help="Draw puzzles with probability ~ (1 + solver guesses) ** P (0: uniform).")
+@click.option("--path-share", type=click.FloatRange(0, 1), **_config_default("path_share"),
+              help="Share of boards taken on their puzzle's path of naked and hidden singles "
+                   "(easy cells filled first, as decoding meets them) instead of random "
+                   "reveals.")
 @click.option("--walk",
               help="LO-HI: walk each pool puzzle down to a number of givens in this range "
                    "(slower to make; see --pool-per-step).")

@@ -14,6 +14,7 @@ import numpy as np
 
 from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read_boards
 from .generator import augment
+from .guided_search import propagate, to_boards, to_masks
 from .outputs import check_free, open_new
 
 FORMATS = (".txt", ".csv", ".npz")
@@ -103,19 +104,56 @@ def reveal(puzzles: np.ndarray, solutions: np.ndarray, lo: int, hi: int,
     return np.where(show, solutions, puzzles).astype(np.int8)
 
 
+def singles_path(puzzles: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each puzzle at a random point of the path that naked and hidden singles take
+    through it: (B, 81) int8 boards.
+
+    A round of singles decides every cell it can at once; a board is the puzzle after
+    r rounds, r uniform up to where the rounds stop changing it, plus a random share of
+    the cells round r + 1 decides. These are boards met the way iterative decoding meets
+    them, easy cells filled first, so what is left empty is what needs reasoning. A board
+    always keeps an empty cell.
+    """
+    masks = to_masks(puzzles)
+    path = [np.asarray(puzzles, np.int8)]                          # boards after 0, 1, ... rounds
+    while True:
+        masks, _ = propagate(masks, rounds=1)
+        boards = to_boards(masks)
+        if (boards == path[-1]).all():
+            break
+        path.append(boards)
+    path = np.stack(path)                                           # (R + 1, B, 81)
+    rows = np.arange(len(puzzles))
+    moves = (path[1:] != path[:-1]).any(2).sum(0)                 # (B,) rounds that changed it
+    full = (path[-1] != EMPTY).all(1)
+    last = np.maximum(moves - full, 0)                              # latest round to start from
+    r = (rng.random(len(rows)) * (last + 1)).astype(int)            # (B,) in 0..last
+    now, after = path[r, rows], path[np.minimum(r + 1, len(path) - 1), rows]
+    share = rng.random((len(rows), 1))
+    boards = np.where(rng.random(now.shape) < share, after, now)
+    return np.where((boards != EMPTY).all(1, keepdims=True), now, boards).astype(np.int8)
+
+
 def difficulty_weights(difficulty: np.ndarray, power: float) -> np.ndarray:
     """Draw probabilities (N,) proportional to (1 + difficulty) ** power; 0 gives uniform."""
     weights = (1.0 + np.asarray(difficulty, np.float64)) ** power
     return weights / weights.sum()
 
 
-def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng, weights=None):
+def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng, weights=None,
+               path_share: float = 0.0):
     """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool.
 
-    Puzzles are drawn uniformly, or with the probabilities `weights` (N,) if given.
+    Puzzles are drawn uniformly, or with the probabilities `weights` (N,) if given. Each
+    board is its puzzle with random cells revealed (`reveal`), or with probability
+    `path_share` a point on its path of singles (`singles_path`).
     """
     index = (rng.integers(0, len(puzzles), size) if weights is None
              else rng.choice(len(puzzles), size, p=weights))
     p, s = augment(puzzles[index], solutions[index], rng)
-    p = reveal(p, s, lo, hi, rng)
-    return p, s.astype(np.int64) - 1, p == EMPTY
+    boards = reveal(p, s, lo, hi, rng)
+    if path_share > 0:
+        on_path = rng.random(size) < path_share
+        if on_path.any():
+            boards[on_path] = singles_path(p[on_path], rng)
+    return boards, s.astype(np.int64) - 1, boards == EMPTY

@@ -51,8 +51,9 @@ def _around(unit_bits: np.ndarray) -> np.ndarray:
     return per_cell[:, :, 0] | per_cell[:, :, 1] | per_cell[:, :, 2]
 
 
-def propagate(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Apply naked and hidden singles to (B, 81) candidate masks until nothing changes.
+def propagate(masks: np.ndarray, rounds: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Apply naked and hidden singles to (B, 81) candidate masks until nothing changes
+    (or for at most `rounds` rounds, each applying both once to every cell).
 
     Returns the reduced masks and ok (B,) bool; ok is False where a contradiction shows
     up: a cell with no candidate, a digit decided twice in a unit, a digit with no place
@@ -61,7 +62,9 @@ def propagate(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     masks = np.array(masks, np.uint16)
     ok = np.ones(len(masks), bool)
     rows = np.arange(len(masks))
-    while rows.size:
+    done = 0
+    while rows.size and (rounds is None or done < rounds):
+        done += 1
         m = masks[rows]
         single = POPCOUNT[m] == 1
         decided, clash = _unit_once_twice(np.where(single, m, 0))

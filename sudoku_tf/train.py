@@ -63,6 +63,7 @@ class TrainConfig:
     curriculum: int = 0            # steps over which the fewest givens falls from hi to lo
     hard_first: bool = False       # reverse curriculum: the most givens rises from lo to hi
     difficulty_power: float = 0.0  # draw puzzles with probability ~ (1 + solver guesses) ** power
+    path_share: float = 0.0        # share of boards taken on their puzzle's path of singles
     walk: tuple[int, int] | None = None   # pool puzzles walked down to givens in this range
     pool_per_step: float = 1.0     # pool puzzles added per step (lower when walking)
     init_from: str | None = None   # a model file whose weights start a fresh run
@@ -101,6 +102,7 @@ class TrainConfig:
              f"walk must be a range of givens from 17, got {self.walk}"),
             (self.pool_per_step > 0 and self.difficulty_power >= 0,
              "pool per step must be positive and difficulty power non-negative"),
+            (0 <= self.path_share <= 1, f"path share must lie in [0, 1], got {self.path_share}"),
             (self.norm in ("pre", "post"), f"norm must be pre or post, not {self.norm!r}"),
             (self.positions in POSITIONS, f"positions must be one of {', '.join(POSITIONS)}"),
             (self.steps > 0 and self.batch_size > 0, "steps and batch size must be positive"),
@@ -310,7 +312,8 @@ class Trainer:
         else:
             puzzles, solutions, difficulty = self.train_set
         weights = difficulty_weights(difficulty, cfg.difficulty_power) if cfg.difficulty_power else None
-        return (*make_batch(puzzles, solutions, cfg.batch_size, lo, hi, self.rng, weights), None)
+        return (*make_batch(puzzles, solutions, cfg.batch_size, lo, hi, self.rng, weights,
+                            cfg.path_share), None)
 
     def _passes(self) -> tuple[int, int]:
         """(passes, grad_passes) of this step: a random number of gradient-free passes,

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from sudoku_tf.board import PuzzleError, count_givens, is_valid_solution
-from sudoku_tf.data import check_output, load_dataset, make_batch, reveal, save_dataset
+from sudoku_tf.data import (check_output, load_dataset, make_batch, reveal, save_dataset,
+                            singles_path)
+from sudoku_tf.guided_search import propagate, to_boards, to_masks
 from sudoku_tf.generator import DIFFICULTIES, PuzzleSpec, generate_one, generate_puzzles, rate
 from sudoku_tf.solver import count_solutions
 
@@ -90,6 +92,32 @@ def test_training_batches_are_symmetric_variants_with_the_empty_cells_masked(dat
     originals = {s.tobytes() for s in solutions}
     drawn = (targets + 1).astype(np.int8)
     assert sum(s.tobytes() in originals for s in drawn) < 4           # augmented, not copies
+
+
+def test_singles_path_boards_lie_between_the_puzzle_and_what_singles_decide():
+    puzzles, solutions = generate_puzzles(8, PuzzleSpec((22, 26)), seed=3)
+    closed = to_boards(propagate(to_masks(puzzles))[0])
+    boards = np.concatenate([singles_path(puzzles, np.random.default_rng(seed))
+                             for seed in range(20)])                      # (160, 81)
+    puzzles, closed = np.tile(puzzles, (20, 1)), np.tile(closed, (20, 1))
+    assert ((puzzles == 0) | (boards == puzzles)).all()                   # givens kept
+    assert ((boards == 0) | (boards == closed)).all()                     # singles decide the rest
+    assert (boards == 0).any(1).all()                                     # never the full grid
+    filled = (boards != 0).sum(1)
+    assert (filled == (puzzles != 0).sum(1)).any()                        # the path's start
+    assert (filled > (puzzles != 0).sum(1)).mean() > 0.5                  # and points along it
+
+
+def test_path_share_takes_that_share_of_boards_from_the_singles_path(dataset):
+    puzzles, solutions = generate_puzzles(8, PuzzleSpec((22, 26)), seed=3)
+    plain = make_batch(puzzles, solutions, 64, 60, 60, np.random.default_rng(1))
+    assert (count_givens(plain[0]) == 60).all()
+    tokens, targets, mask = make_batch(puzzles, solutions, 64, 60, 60, np.random.default_rng(1),
+                                       path_share=0.5)
+    assert (mask == (tokens == 0)).all()
+    assert all(is_valid_solution(t, s + 1) for t, s in zip(tokens, targets))
+    on_path = count_givens(tokens) != 60
+    assert 16 < on_path.sum() < 48
 
 
 def test_fuzzed_files_load_or_raise_puzzle_error(tmp_path, dataset):

@@ -220,6 +220,19 @@ def test_propagate_solves_a_singles_puzzle_and_flags_contradictions(puzzles):
     assert not propagate(to_masks(twice))[1][0]
 
 
+def test_propagate_by_rounds_reaches_the_same_end(puzzles):
+    boards, _ = puzzles
+    closed = to_boards(propagate(to_masks(boards))[0])
+    masks, path = to_masks(boards), [boards]
+    for _ in range(81):
+        masks, _ = propagate(masks, rounds=1)
+        path.append(to_boards(masks))
+    decided = [(b != EMPTY).sum() for b in path]
+    assert decided[1] < decided[-1]                         # one round is not the whole way
+    assert all(a <= b for a, b in zip(decided, decided[1:]))
+    assert (path[-1] == closed).all()
+
+
 def test_guided_search_traces_the_path_to_the_solution(puzzles):
     boards, solutions = puzzles
     result = guided(StandIn(solutions), boards)

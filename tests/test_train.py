@@ -377,7 +377,7 @@ def test_train_command_takes_the_recurrence_options(tmp_path, easy_file):
         "--blocks", "1", "--batch-size", "8", "--eval-size", "4", "--loops", "3", "--feedback",
         "--state-norm", "--grad-passes", "1", "--free-passes", "0-2", "--carry", "2", "--eval-passes", "4",
         "--eval-threshold", "0.5", "--max-cpu-minutes", "5", "--hard-first", "--curriculum", "9",
-        "--difficulty-power", "1.5"])
+        "--difficulty-power", "1.5", "--path-share", "0.25"])
     assert result.exit_code == 0, result.output
     model, meta = load_with_meta(out)
     cfg = meta["train"]["config"]
@@ -386,3 +386,4 @@ def test_train_command_takes_the_recurrence_options(tmp_path, easy_file):
     assert (cfg["grad_passes"], cfg["free_passes"], cfg["carry"]) == (1, [0, 2], 2)
     assert (cfg["eval_passes"], cfg["eval_threshold"], cfg["max_cpu_minutes"]) == (4, 0.5, 5)
     assert (cfg["hard_first"], cfg["curriculum"], cfg["difficulty_power"]) == (True, 9, 1.5)
+    assert cfg["path_share"] == 0.25

@@ -1,0 +1,94 @@
+"""Where iterative decoding goes wrong: the first wrong fill of every puzzle it loses.
+
+Decodes a test set the way `sudoku-tf eval --strategy iterative` does (the model's
+settings unless flags say otherwise) and, for each puzzle not solved, finds the earliest
+call that filled a cell with the wrong digit. It prints how sure the network was of that
+digit, against how sure it was of the right fills, and how far into the puzzle (empty
+cells left) the mistake came:
+
+- a mistake at 0.99 or more was filled by the threshold rule and a stricter threshold
+  might have waited for it; one below was the surest legal cell of its call, forced;
+- the share of lost puzzles whose first mistake is already in the first call says how
+  much is lost before any iteration could help.
+
+    python scripts/first_mistake.py data/test_17-22.csv [--model models/default.npz] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from sudoku_tf.board import EMPTY
+from sudoku_tf.data import load_dataset
+from sudoku_tf.decode import Refining, SymmetryAveraged, iterative
+from sudoku_tf.settings import load_with_settings, resolve
+
+BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
+
+
+def network(path: str, symmetries: int | None, passes: int | None, threshold: float | None):
+    """The network as `eval` builds it: the model's settings, flags winning."""
+    model, carried = load_with_settings(path)
+    used = resolve({"symmetries": symmetries, "passes": passes, "threshold": threshold}, carried)
+    refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
+    k = used["symmetries"]
+    return (SymmetryAveraged(refining, k) if k > 1 else refining), used
+
+
+def first_mistakes(puzzles, solutions, result):
+    """Per lost puzzle: (index, call of its first wrong fill, that fill's confidence,
+    empty cells left before that call)."""
+    wrong = (result.order >= 0) & (result.boards != solutions)                 # (B, 81)
+    rows = []
+    for b in np.flatnonzero(~result.solved & wrong.any(1)):
+        step = result.order[b][wrong[b]].min()
+        cells = np.flatnonzero(wrong[b] & (result.order[b] == step))
+        before = (puzzles[b] == EMPTY).sum() - ((result.order[b] >= 0) & (result.order[b] < step)).sum()
+        rows.append((b, int(step), float(result.confidence[b, cells].max()), int(before)))
+    return rows
+
+
+def histogram(values) -> str:
+    counts, _ = np.histogram(values, BINS)
+    share = counts / max(len(values), 1)
+    return "  ".join(f"[{lo:g},{hi:g}) {100 * s:4.1f}%" for lo, hi, s in zip(BINS, BINS[1:], share))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file")
+    parser.add_argument("--model", default="models/default.npz")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--symmetries", type=int)
+    parser.add_argument("--passes", type=int)
+    parser.add_argument("--threshold", type=float)
+    args = parser.parse_args()
+
+    puzzles, solutions = load_dataset(args.file)
+    puzzles, solutions = puzzles[:args.limit], solutions[:args.limit]
+    net, used = network(args.model, args.symmetries, args.passes, args.threshold)
+    result = iterative(net, puzzles, threshold=used["threshold"])
+    lost = first_mistakes(puzzles, solutions, result)
+    right = (result.order >= 0) & (result.boards == solutions)
+
+    print(f"{args.file}: {len(puzzles)} puzzles, {result.solved.sum()} solved, {len(lost)} lost "
+          f"(symmetries {used['symmetries']}, passes {used['passes']}, threshold {used['threshold']})")
+    if not lost:
+        return
+    _, step, conf, left = (np.array(c) for c in zip(*lost))
+    print(f"confidence of right fills:          {histogram(result.confidence[right])}")
+    print(f"confidence of first wrong fills:    {histogram(conf)}")
+    print(f"first mistake in call 1: {100 * np.mean(step == 0):.1f} % of lost puzzles; "
+          f"calls before it: median {np.median(step):.0f}")
+    if used["threshold"] is not None:
+        print(f"first mistake filled by the threshold rule (>= {used['threshold']}): "
+              f"{100 * np.mean(conf >= used['threshold']):.1f} %")
+    print(f"empty cells left at the mistake: median {np.median(left):.0f} "
+          f"(quartiles {np.percentile(left, 25):.0f}-{np.percentile(left, 75):.0f}), "
+          f"of {np.median((puzzles == EMPTY).sum(1)):.0f} at the start")
+
+
+if __name__ == "__main__":
+    main()
