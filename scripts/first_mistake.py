@@ -9,7 +9,9 @@ cells left) the mistake came:
 - a mistake at 0.99 or more was filled by the threshold rule and a stricter threshold
   might have waited for it; one below was the surest legal cell of its call, forced;
 - the share of lost puzzles whose first mistake is already in the first call says how
-  much is lost before any iteration could help.
+  much is lost before any iteration could help;
+- lost puzzles that naked and hidden singles alone solve, and mistakes at a cell whose
+  digit singles decide from the board the mistake was made on, are lost on easy logic.
 
     python scripts/first_mistake.py data/test_17-22.csv [--model models/default.npz] [--limit N]
 """
@@ -23,6 +25,7 @@ import numpy as np
 from sudoku_tf.board import EMPTY
 from sudoku_tf.data import load_dataset
 from sudoku_tf.decode import Refining, SymmetryAveraged, iterative
+from sudoku_tf.guided_search import propagate, to_boards, to_masks
 from sudoku_tf.settings import load_with_settings, resolve
 
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
@@ -37,16 +40,24 @@ def network(path: str, symmetries: int | None, passes: int | None, threshold: fl
     return (SymmetryAveraged(refining, k) if k > 1 else refining), used
 
 
+def singles(boards: np.ndarray) -> np.ndarray:
+    """(B, 81) boards -> what naked and hidden singles decide from them, (B, 81)."""
+    return to_boards(propagate(to_masks(boards))[0])
+
+
 def first_mistakes(puzzles, solutions, result):
-    """Per lost puzzle: (index, call of its first wrong fill, that fill's confidence,
-    empty cells left before that call)."""
+    """Per lost puzzle: (call of its first wrong fill, that fill's confidence, empty cells
+    left before that call, whether singles decide a wrongly filled cell from there)."""
     wrong = (result.order >= 0) & (result.boards != solutions)                 # (B, 81)
     rows = []
     for b in np.flatnonzero(~result.solved & wrong.any(1)):
         step = result.order[b][wrong[b]].min()
         cells = np.flatnonzero(wrong[b] & (result.order[b] == step))
-        before = (puzzles[b] == EMPTY).sum() - ((result.order[b] >= 0) & (result.order[b] < step)).sum()
-        rows.append((b, int(step), float(result.confidence[b, cells].max()), int(before)))
+        earlier = (result.order[b] >= 0) & (result.order[b] < step)
+        before = np.where(earlier, result.boards[b], puzzles[b])               # (81,)
+        easy = (singles(before[None])[0][cells] != EMPTY).any()
+        rows.append((int(step), float(result.confidence[b, cells].max()),
+                     int((before == EMPTY).sum()), bool(easy)))
     return rows
 
 
@@ -77,7 +88,7 @@ def main() -> None:
           f"(symmetries {used['symmetries']}, passes {used['passes']}, threshold {used['threshold']})")
     if not lost:
         return
-    _, step, conf, left = (np.array(c) for c in zip(*lost))
+    step, conf, left, easy = (np.array(c) for c in zip(*lost))
     print(f"confidence of right fills:          {histogram(result.confidence[right])}")
     print(f"confidence of first wrong fills:    {histogram(conf)}")
     print(f"first mistake in call 1: {100 * np.mean(step == 0):.1f} % of lost puzzles; "
@@ -85,6 +96,10 @@ def main() -> None:
     if used["threshold"] is not None:
         print(f"first mistake filled by the threshold rule (>= {used['threshold']}): "
               f"{100 * np.mean(conf >= used['threshold']):.1f} %")
+    by_singles = (singles(puzzles) != EMPTY).all(1)
+    print(f"lost puzzles that singles alone solve: {(by_singles & ~result.solved).sum()} "
+          f"(of {by_singles.sum()} such puzzles in the set); first mistakes at a cell singles "
+          f"decide from the board it was made on: {100 * easy.mean():.1f} %")
     print(f"empty cells left at the mistake: median {np.median(left):.0f} "
           f"(quartiles {np.percentile(left, 25):.0f}-{np.percentile(left, 75):.0f}), "
           f"of {np.median((puzzles == EMPTY).sum(1)):.0f} at the start")
