@@ -115,21 +115,22 @@ def singles_path(puzzles: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     always keeps an empty cell.
     """
     masks = to_masks(puzzles)
-    path = [np.asarray(puzzles, np.int8)]                          # boards after 0, 1, ... rounds
+    rounds = [np.asarray(puzzles, np.int8)]                         # boards after 0, 1, ... rounds
     while True:
         masks, _ = propagate(masks, rounds=1)
         boards = to_boards(masks)
-        if (boards == path[-1]).all():
+        if (boards == rounds[-1]).all():
             break
-        path.append(boards)
-    path = np.stack(path)                                           # (R + 1, B, 81)
-    rows = np.arange(len(puzzles))
+        rounds.append(boards)
+    path = np.stack(rounds)                                         # (R + 1, B, 81)
+    B = len(puzzles)
     moves = (path[1:] != path[:-1]).any(2).sum(0)                 # (B,) rounds that changed it
     full = (path[-1] != EMPTY).all(1)
     last = np.maximum(moves - full, 0)                              # latest round to start from
-    r = (rng.random(len(rows)) * (last + 1)).astype(int)            # (B,) in 0..last
-    now, after = path[r, rows], path[np.minimum(r + 1, len(path) - 1), rows]
-    share = rng.random((len(rows), 1))
+    r = (rng.random(B) * (last + 1)).astype(int)                    # (B,) in 0..last
+    now = path[r, np.arange(B)]                                     # (B, 81)
+    after = path[np.minimum(r + 1, len(path) - 1), np.arange(B)]
+    share = rng.random((B, 1))
     boards = np.where(rng.random(now.shape) < share, after, now)
     return np.where((boards != EMPTY).all(1, keepdims=True), now, boards).astype(np.int8)
 
