@@ -24,20 +24,11 @@ import numpy as np
 
 from sudoku_tf.board import EMPTY
 from sudoku_tf.data import load_dataset
-from sudoku_tf.decode import Refining, SymmetryAveraged, iterative
+from sudoku_tf.decode import iterative
 from sudoku_tf.guided_search import propagate, to_boards, to_masks
-from sudoku_tf.settings import load_with_settings, resolve
+from sudoku_tf.settings import decoding_network, load_with_settings
 
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
-
-
-def network(path: str, symmetries: int | None, passes: int | None, threshold: float | None):
-    """The network as `eval` builds it: the model's settings, flags winning."""
-    model, carried = load_with_settings(path)
-    used = resolve({"symmetries": symmetries, "passes": passes, "threshold": threshold}, carried)
-    refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
-    k = used["symmetries"]
-    return (SymmetryAveraged(refining, k) if k > 1 else refining), used
 
 
 def singles(boards: np.ndarray) -> np.ndarray:
@@ -79,7 +70,10 @@ def main() -> None:
 
     puzzles, solutions = load_dataset(args.file)
     puzzles, solutions = puzzles[:args.limit], solutions[:args.limit]
-    net, used = network(args.model, args.symmetries, args.passes, args.threshold)
+    model, carried = load_with_settings(args.model)          # as `eval` builds it, flags winning
+    net, _, used = decoding_network(model, carried, {"symmetries": args.symmetries,
+                                                     "passes": args.passes,
+                                                     "threshold": args.threshold})
     result = iterative(net, puzzles, threshold=used["threshold"])
     lost = first_mistakes(puzzles, solutions, result)
     right = (result.order >= 0) & (result.boards == solutions)

@@ -416,15 +416,10 @@ def _network(path: Path, as_trained: bool, **given):
     averaged over symmetries, each setting from the command line (`given`), else from the
     model file unless `as_trained`. Returns (network, the Refining that counts passes, the
     settings used)."""
-    from .decode import Refining, SymmetryAveraged
-    from .settings import resolve
+    from .settings import decoding_network
 
     model, carried = _load_model(path)
-    used = resolve(given, {} if as_trained else carried)
-    refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
-    used["passes"] = refining.passes
-    k = used["symmetries"]
-    return (SymmetryAveraged(refining, k) if k > 1 else refining), refining, used
+    return decoding_network(model, resolve_from={} if as_trained else carried, given=given)
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-from .decode import sudoku_model
+from .decode import Refining, SymmetryAveraged, sudoku_model
 from .nn import ModelFileError, NetworkTransformer, load_checkpoint, save
 
 # every setting, with the value used when neither the command line nor the model gives one
@@ -52,6 +52,18 @@ def resolve(given: dict, carried: dict) -> dict:
     """Every setting: the command line's where given, else the model's, else the built-in one."""
     return {name: next((v for v in (given.get(name), carried.get(name)) if v is not None),
                        default) for name, default in BUILT_IN.items()}
+
+
+def decoding_network(model, resolve_from: dict, given: dict):
+    """The model as decoders see it: its passes per call (with halting, if asked), averaged
+    over symmetries, each setting from `given` where set, else from `resolve_from` (the
+    settings the model carries, or none). Returns (network, the Refining that counts
+    passes, the settings used)."""
+    used = resolve(given, resolve_from)
+    refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
+    used["passes"] = refining.passes
+    k = used["symmetries"]
+    return (SymmetryAveraged(refining, k) if k > 1 else refining), refining, used
 
 
 def store(path, changes: dict, reset: bool = False) -> dict:

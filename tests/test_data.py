@@ -108,7 +108,7 @@ def test_singles_path_boards_lie_between_the_puzzle_and_what_singles_decide():
     assert (filled > (puzzles != 0).sum(1)).mean() > 0.5                  # and points along it
 
 
-def test_path_share_takes_that_share_of_boards_from_the_singles_path(dataset):
+def test_path_share_takes_that_share_of_boards_from_the_singles_path():
     puzzles, solutions = generate_puzzles(8, PuzzleSpec((22, 26)), seed=3)
     plain = make_batch(puzzles, solutions, 64, 60, 60, np.random.default_rng(1))
     assert (count_givens(plain[0]) == 60).all()
