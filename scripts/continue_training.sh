@@ -25,11 +25,16 @@
 # their puzzle's path of naked and hidden singles (easy cells filled first, the way
 # iterative decoding meets a puzzle) instead of random reveals.
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v7 [OUT] [extra train flags]
+# v8: v7 (models/default.npz at commit 83737e5) continued with three boards in four on the
+# path of singles, and the kept weights picked on held-out 22-given puzzles (data/eval_22.csv,
+# its own seed, made below if missing) instead of random reveals.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v8 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
 # `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
 # `git show 19e0367:models/default.npz > runs/v4/v4.npz`; v6: v5's, or
-# `git show 595cd58:models/default.npz > runs/v5/v5.npz`). Run it again after a stop to
+# `git show 595cd58:models/default.npz > runs/v5/v5.npz`; v8: v7's, or
+# `git show 83737e5:models/default.npz > runs/v7/v7-final.npz`). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
@@ -41,17 +46,21 @@ case $STAGE in
     v5) INIT=${INIT:-runs/v4/v4.npz}; RECIPE=(--seed 6 --loops 5 --lr 2e-4 --steps 6000) ;;
     v6) INIT=${INIT:-runs/v5/v5.npz}; RECIPE=(--seed 7 --loops 5 --lr 2e-4 --steps 6500) ;;
     v7) INIT=${INIT:-models/v6.npz}; RECIPE=(--seed 8 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.5) ;;
-    *) echo "usage: scripts/continue_training.sh v2|v3|v4|v5|v6|v7 [OUT] [train flags]" >&2; exit 2 ;;
+    v8) INIT=${INIT:-runs/v7/v7-final.npz}; RECIPE=(--seed 9 --loops 5 --lr 2e-4 --steps 5500 --path-share 0.75
+                                              --eval-data data/eval_22.csv --eval-every 1100) ;;
+    *) echo "usage: scripts/continue_training.sh v2|...|v8 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))
 CKPT="${OUT%.npz}.ckpt.npz"
+[ -f data/eval_22.csv ] || sudoku-tf generate -n 256 --givens 22 --seed 2222 --time-budget 120 \
+    -o data/eval_22.csv
 # the library splits each batch over the cores itself (shard threads); BLAS threads on
 # top of those only wait for each other
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 if [ -f "$CKPT" ]; then
     exec sudoku-tf train --resume "$CKPT" --out "$OUT" "$@"
 fi
-exec sudoku-tf train "${RECIPE[@]}" --out "$OUT" --init-from "$INIT" --feedback \
-    --difficulty-power 1 --warmup 200 --eval-every 2000 \
-    --checkpoint-minutes 10 "$@"
+# the recipe comes after the common flags, so its own --eval-every wins
+exec sudoku-tf train --feedback --difficulty-power 1 --warmup 200 --eval-every 2000 \
+    --checkpoint-minutes 10 "${RECIPE[@]}" --out "$OUT" --init-from "$INIT" "$@"

@@ -4,6 +4,7 @@
     python scripts/model_card.py passes --model models/default.npz [--limit 200] [--results DIR]
                                         [--chart models/charts/passes.svg]
     python scripts/model_card.py table [--results models/results]   # Markdown results tables
+    python scripts/model_card.py compare models/results-v5 models/results --names v5 v7
 
 `curves` draws the evaluations the trainer logged (cell accuracy after one call and the
 iterative solve rate on 256 held-out boards) against the total steps the weights have
@@ -12,6 +13,10 @@ seen, each run continuing the steps of the run it started from.
 `table` prints the results tables of the card from the JSON files that
 scripts/evaluate_model.sh writes: one row per test set, and one per difficulty label,
 with a column for each way of decoding that has results.
+
+`compare` prints one row per test set with two models' results side by side (results
+folders as `table` reads them): cell accuracy after one call, and the solve rate of the
+plain network and at default settings, each change with one standard error.
 
 `passes` measures the plain network (no symmetries) at several test-time pass counts on
 the test sets: the accuracy of one call on the empty cells (all 1,000 puzzles) and the
@@ -159,6 +164,38 @@ def table(folder: Path) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+def compare(old: Path, new: Path, names: tuple[str, str]) -> None:
+    """Two results folders side by side, with the change in solve rate and its error."""
+    def load(folder, kind, name):
+        path = folder / f"{kind}_{name}.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+    a, b = names
+    rows = {"iterative": ITERATIVE_KINDS["iterative"],
+            "iterative-default": ITERATIVE_KINDS["iterative-default"]}
+    header = ["set", f"cell accuracy, {a} → {b}"]
+    for label in rows.values():
+        header += [f"solved {label}, {a} → {b}", "change (± one standard error)"]
+    print("| " + " | ".join(header) + " |")
+    print("| --- |" + " ---: |" * (len(header) - 1))
+    for name, set_label in TABLE_SETS.items():
+        pairs = {kind: (load(old, kind, name), load(new, kind, name)) for kind in rows}
+        if not any(x and y for x, y in pairs.values()):
+            continue
+        x, y = pairs["iterative"]
+        cells = [set_label, f"{100 * x['cell_accuracy']:.1f} → {_pct(y, 'cell_accuracy')}"
+                 if x and y else ""]
+        for x, y in pairs.values():
+            if not (x and y):
+                cells += ["", ""]
+                continue
+            error = (solve_rate_error(x["solve_rate"], x["puzzles"]) ** 2
+                     + solve_rate_error(y["solve_rate"], y["puzzles"]) ** 2) ** 0.5
+            cells += [f"{100 * x['solve_rate']:.1f} → {_pct(y)}",
+                      f"{100 * (y['solve_rate'] - x['solve_rate']):+.1f} ± {100 * error:.1f}"]
+        print("| " + " | ".join(cells) + " |")
+
+
 def _pct(report: dict | None, key: str = "solve_rate") -> str:
     return "" if report is None else f"{100 * report[key]:.1f} %"
 
@@ -172,6 +209,10 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("curves")
     sub.add_parser("table").add_argument("--results", type=Path, default=Path("models/results"))
+    p = sub.add_parser("compare")
+    p.add_argument("old", type=Path)
+    p.add_argument("new", type=Path)
+    p.add_argument("--names", nargs=2, default=("before", "after"))
     p = sub.add_parser("passes")
     p.add_argument("--model", default="models/default.npz")
     p.add_argument("--counts", type=int, nargs="+", default=[1, 2, 3, 4, 6, 8])
@@ -184,6 +225,8 @@ def main(argv=None) -> int:
         curves()
     elif args.command == "table":
         table(args.results)
+    elif args.command == "compare":
+        compare(args.old, args.new, tuple(args.names))
     else:
         passes(args.model, args.counts, args.solve_counts, args.limit, args.results,
                args.chart)
