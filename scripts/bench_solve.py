@@ -3,10 +3,13 @@
 For oneshot, iterative (--per-step cells per pass) and search it prints the solve rate,
 the mean network calls and puzzles per second, first with all puzzles in one batch, then
 for the first --single puzzles one by one (a batch of one pays the full cost of every
-network call). Every reported solve is a board checked against the rules.
+network call). Every reported solve is a board checked against the rules. The model
+decodes at the settings it carries (`sudoku-tf defaults`), as `solve` and `eval` use it,
+or with --as-trained at its trained passes alone.
 
 Usage:
     python scripts/bench_solve.py --model models/default.npz
+    python scripts/bench_solve.py --as-trained --strategy iterative
     python scripts/bench_solve.py --limit 200 --single 20 --strategy search
     python scripts/bench_solve.py --data /path/to/puzzles.txt --per-step 3 --batch-size 64
 """
@@ -21,18 +24,20 @@ import numpy as np
 
 from sudoku_tf.board import PuzzleError
 from sudoku_tf.data import load_dataset
-from sudoku_tf.decode import BATCH_SIZE, MAX_CALLS, STRATEGIES, decode, load_model
+from sudoku_tf.decode import BATCH_SIZE, MAX_CALLS, STRATEGIES, decode
 from sudoku_tf.nn import ModelFileError
+from sudoku_tf.settings import decoding_network, load_with_settings
 
 DEFAULT_DATA = "data/eval1000.csv"          # the 1,000-puzzle evaluation set
 
 
-def run(model, puzzles: np.ndarray, strategy: str, args, batched: bool) -> tuple:
+def run(model, puzzles: np.ndarray, strategy: str, args, batched: bool,
+        threshold: float | None) -> tuple:
     """Solve rate, mean network calls and puzzles per second of one strategy."""
     groups = [puzzles] if batched else [p[None] for p in puzzles]
     start = time.perf_counter()
-    results = [decode(model, g, strategy, args.per_step, args.max_calls, args.batch_size)
-               for g in groups]
+    results = [decode(model, g, strategy, args.per_step, args.max_calls, args.batch_size,
+                      threshold=threshold) for g in groups]
     seconds = time.perf_counter() - start
     solved = np.concatenate([r.solved for r in results])
     calls = np.concatenate([r.calls for r in results])
@@ -51,19 +56,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-calls", type=int, default=MAX_CALLS, help="network calls (search)")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                         help="boards per network call")
+    parser.add_argument("--as-trained", action="store_true",
+                        help="ignore the settings the model carries: its trained passes alone")
     args = parser.parse_args(argv)
     try:
-        model = load_model(args.model)
+        model, carried = load_with_settings(args.model)
         puzzles = load_dataset(args.data)[0][:args.limit]
     except (ModelFileError, PuzzleError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"{args.data}: {len(puzzles)} puzzles, model {args.model}", file=sys.stderr)
+    network, _, used = decoding_network(model, {} if args.as_trained else carried, {})
+    print(f"{args.data}: {len(puzzles)} puzzles, model {args.model} (symmetries "
+          f"{used['symmetries']}, passes {used['passes']}, threshold {used['threshold']})",
+          file=sys.stderr)
     print(f"{'strategy':<10} {'mode':<7} {'n':>5} {'solved':>7} {'calls':>7} {'puzzles/s':>10}")
     for strategy in args.strategy or STRATEGIES:
         for batched, subset in ((True, puzzles), (False, puzzles[:args.single])):
             if len(subset):
-                rate, calls, speed = run(model, subset, strategy, args, batched)
+                rate, calls, speed = run(network, subset, strategy, args, batched,
+                                         used["threshold"])
                 mode = "batch" if batched else "single"
                 print(f"{strategy:<10} {mode:<7} {len(subset):>5} {rate:>7.1%} {calls:>7.2f}"
                       f" {speed:>10.1f}", flush=True)
