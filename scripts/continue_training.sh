@@ -25,11 +25,9 @@
 # their puzzle's path of naked and hidden singles (easy cells filled first, the way
 # iterative decoding meets a puzzle) instead of random reveals.
 #
-# v8: v7 (models/default.npz at commit 83737e5) continued with a quarter of the boards on the
-# path the network's own decoding takes (--decode-share: each step makes decoding's next
-# move on them, with the right digits), the rest as v7's; the kept weights are picked on
-# held-out 22-given puzzles (data/eval_22.csv, its own seed, made below if missing) instead
-# of random reveals.
+# v8: v7 (models/default.npz at commit 83737e5) continued with three boards in four on the
+# path of singles (v7: half), the kept weights picked on held-out 22-given puzzles
+# (data/eval_22.csv, its own seed, made below if missing) instead of random reveals.
 #
 # Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v8 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
@@ -48,9 +46,8 @@ case $STAGE in
     v5) INIT=${INIT:-runs/v4/v4.npz}; RECIPE=(--seed 6 --loops 5 --lr 2e-4 --steps 6000) ;;
     v6) INIT=${INIT:-runs/v5/v5.npz}; RECIPE=(--seed 7 --loops 5 --lr 2e-4 --steps 6500) ;;
     v7) INIT=${INIT:-models/v6.npz}; RECIPE=(--seed 8 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.5) ;;
-    v8) INIT=${INIT:-runs/v7/v7-final.npz}; RECIPE=(--seed 9 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.5
-                                              --decode-share 0.25
-                                              --eval-data data/eval_22.csv --eval-every 1200) ;;
+    v8) INIT=${INIT:-runs/v7/v7-final.npz}; RECIPE=(--seed 9 --loops 5 --lr 2e-4 --steps 5000 --path-share 0.75
+                                              --eval-data data/eval_22.csv --eval-every 1000) ;;
     *) echo "usage: scripts/continue_training.sh v2|...|v8 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}

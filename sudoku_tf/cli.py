@@ -195,11 +195,6 @@ def _config_default(key: str) -> dict:
               help="Share of boards taken on their puzzle's path of naked and hidden singles "
                    "(easy cells filled first, as decoding meets them) instead of random "
                    "reveals.")
-@click.option("--decode-share", type=click.FloatRange(0, 1, max_open=True),
-              **_config_default("decode_share"),
-              help="Share of boards the network decodes itself: each step makes iterative "
-                   "decoding's next move on them with the right digits, so they follow the "
-                   "path its own decoding takes.")
 @click.option("--walk",
               help="LO-HI: walk each pool puzzle down to a number of givens in this range "
                    "(slower to make; see --pool-per-step).")

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .board import (EMPTY, N_CELLS, PuzzleError, candidates_mask, check_boards, format_lines,
-                    read_boards)
+from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read_boards
 from .generator import augment
 from .guided_search import propagate, to_boards, to_masks
 from .outputs import check_free, open_new
@@ -142,44 +141,20 @@ def difficulty_weights(difficulty: np.ndarray, power: float) -> np.ndarray:
     return weights / weights.sum()
 
 
-def draw_puzzles(puzzles, solutions, size: int, rng, weights=None):
-    """`size` puzzles and their solutions, (size, 81) each: drawn uniformly, or with the
-    probabilities `weights` (N,) if given, each under a random symmetry (`augment`)."""
-    index = (rng.integers(0, len(puzzles), size) if weights is None
-             else rng.choice(len(puzzles), size, p=weights))
-    return augment(puzzles[index], solutions[index], rng)
-
-
 def make_batch(puzzles, solutions, size: int, lo: int, hi: int, rng, weights=None,
                path_share: float = 0.0):
     """A training batch: tokens (B, 81) int8, targets (B, 81) class ids, mask (B, 81) bool.
 
-    Puzzles are drawn by `draw_puzzles`. Each board is its puzzle with random cells
-    revealed (`reveal`), or with probability `path_share` a point on its path of singles
-    (`singles_path`).
+    Puzzles are drawn uniformly, or with the probabilities `weights` (N,) if given. Each
+    board is its puzzle with random cells revealed (`reveal`), or with probability
+    `path_share` a point on its path of singles (`singles_path`).
     """
-    p, s = draw_puzzles(puzzles, solutions, size, rng, weights)
+    index = (rng.integers(0, len(puzzles), size) if weights is None
+             else rng.choice(len(puzzles), size, p=weights))
+    p, s = augment(puzzles[index], solutions[index], rng)
     boards = reveal(p, s, lo, hi, rng)
     if path_share > 0:
         on_path = rng.random(size) < path_share
         if on_path.any():
             boards[on_path] = singles_path(p[on_path], rng)
     return boards, s.astype(np.int64) - 1, boards == EMPTY
-
-
-def decode_move(boards: np.ndarray, solutions: np.ndarray, probs: np.ndarray,
-                threshold: float) -> np.ndarray:
-    """Iterative decoding's next move on each board, made with the right digits.
-
-    boards, solutions (B, 81); probs (B, 81, 9) the network's on those boards. The cells
-    filled are the ones iterative decoding would pick: the cell whose surest legal digit
-    is surest, and every cell whose surest legal digit reaches `threshold`. Each gets its
-    solution digit, so a board the network would get wrong goes on along the path a
-    right guess would take, and always stays solvable. Returns new (B, 81) int8 boards.
-    """
-    empty = boards == EMPTY                                           # (B, 81)
-    legal = candidates_mask(boards) & empty[..., None]                # (B, 81, 9)
-    sure = np.where(legal, probs, -1.0).max(-1)                       # (B, 81)
-    surest = sure.argmax(1)                                           # (B,)
-    pick = (sure >= threshold) | (np.arange(N_CELLS) == surest[:, None])
-    return np.where(pick & empty, solutions, boards).astype(np.int8)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .board import BOX, COL, EMPTY, N_CELLS, ROW
-from .data import decode_move, difficulty_weights, draw_puzzles, load_dataset, make_batch, reveal
+from .board import BOX, COL, ROW
+from .data import difficulty_weights, load_dataset, make_batch, reveal
 from .decode import Refining
 from .evaluation import evaluate, reference_solutions
 from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_checkpoint,
@@ -29,8 +29,6 @@ from .pool import PuzzlePool
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
 ACCURACY_EVERY = 25            # steps between the progress bar's batch-accuracy readings
-DECODE_THRESHOLD = 0.99        # decoding boards also fill every legal cell this sure (as
-                               # the shipped decoding settings do)
 
 
 @dataclass
@@ -66,7 +64,6 @@ class TrainConfig:
     hard_first: bool = False       # reverse curriculum: the most givens rises from lo to hi
     difficulty_power: float = 0.0  # draw puzzles with probability ~ (1 + solver guesses) ** power
     path_share: float = 0.0        # share of boards taken on their puzzle's path of singles
-    decode_share: float = 0.0      # share of boards the network decodes, one move per step
     walk: tuple[int, int] | None = None   # pool puzzles walked down to givens in this range
     pool_per_step: float = 1.0     # pool puzzles added per step (lower when walking)
     init_from: str | None = None   # a model file whose weights start a fresh run
@@ -106,10 +103,6 @@ class TrainConfig:
             (self.pool_per_step > 0 and self.difficulty_power >= 0,
              "pool per step must be positive and difficulty power non-negative"),
             (0 <= self.path_share <= 1, f"path share must lie in [0, 1], got {self.path_share}"),
-            (0 <= self.decode_share < 1,
-             f"decode share must lie in [0, 1), got {self.decode_share}"),
-            (self.decode_share == 0 or self.carry == 1,
-             "decode share moves its boards every step, so it needs carry 1"),
             (self.norm in ("pre", "post"), f"norm must be pre or post, not {self.norm!r}"),
             (self.positions in POSITIONS, f"positions must be one of {', '.join(POSITIONS)}"),
             (self.steps > 0 and self.batch_size > 0, "steps and batch size must be positive"),
@@ -251,7 +244,6 @@ class Trainer:
         self.eval_set = self._eval_data()
         self.batch_accuracy = 0.0                                    # on empty cells, for the bar
         self.carried = None                                          # (tokens, targets, mask, state)
-        self.decoding = None                                         # (boards, solutions) decoded
         self._remember_good()                                        # last good weights, in memory
 
     @classmethod
@@ -273,8 +265,6 @@ class Trainer:
         if isinstance(trainer.train_set, PuzzlePool):
             trainer.train_set.restore(extras["pool/puzzles"], extras["pool/solutions"],
                                       extras.get("pool/difficulty"))
-        if "decode/boards" in extras:
-            trainer.decoding = (extras["decode/boards"], extras["decode/solutions"])
         if "carry/x" in extras:
             trainer.carried = (extras["carry/tokens"], extras["carry/targets"], extras["carry/mask"],
                                RecurrentState(extras["carry/x"], extras["carry/probs"]))
@@ -311,8 +301,7 @@ class Trainer:
 
     def _batch(self):
         """(tokens, targets, mask, state): a fresh batch, or with `carry` the batch the
-        last step trained on and the state it reached. With `decode_share`, that share of
-        the rows are the boards the network is decoding (`_decoding_boards`)."""
+        last step trained on and the state it reached."""
         cfg = self.cfg
         if self.carried is not None and self.state.step % cfg.carry:
             return self.carried
@@ -323,30 +312,8 @@ class Trainer:
         else:
             puzzles, solutions, difficulty = self.train_set
         weights = difficulty_weights(difficulty, cfg.difficulty_power) if cfg.difficulty_power else None
-        decoded = round(cfg.decode_share * cfg.batch_size)
-        tokens, targets, mask = make_batch(puzzles, solutions, cfg.batch_size - decoded, lo, hi,
-                                           self.rng, weights, cfg.path_share)
-        if decoded:
-            boards, answers = self._decoding_boards(puzzles, solutions, weights, decoded)
-            tokens = np.concatenate([tokens, boards])
-            targets = np.concatenate([targets, answers.astype(np.int64) - 1])
-            mask = tokens == EMPTY
-        return tokens, targets, mask, None
-
-    def _decoding_boards(self, puzzles, solutions, weights, rows: int):
-        """(rows, 81) boards the network is decoding and their solutions: each step's
-        predictions make decoding's next move on them (`decode_move`), so they are the
-        boards iterative decoding meets on its own path, and a finished board gives way
-        to a fresh puzzle."""
-        if self.decoding is None:                                    # all finished: all fresh
-            self.decoding = (np.ones((rows, N_CELLS), np.int8),) * 2
-        boards, answers = (a.copy() for a in self.decoding)
-        done = (boards != EMPTY).all(1)
-        if done.any():
-            boards[done], answers[done] = draw_puzzles(puzzles, solutions, int(done.sum()),
-                                                       self.rng, weights)
-        self.decoding = (boards, answers)
-        return boards, answers
+        return (*make_batch(puzzles, solutions, cfg.batch_size, lo, hi, self.rng, weights,
+                            cfg.path_share), None)
 
     def _passes(self) -> tuple[int, int]:
         """(passes, grad_passes) of this step: a random number of gradient-free passes,
@@ -429,10 +396,6 @@ class Trainer:
             reached = self.model.last_state
             if cfg.carry > 1:
                 self.carried = (tokens, targets, mask, reached)
-            if self.decoding is not None:
-                boards, answers = self.decoding
-                self.decoding = (decode_move(boards, answers, reached.probs[-len(boards):],
-                                             DECODE_THRESHOLD), answers)
             if self.state.step % ACCURACY_EVERY == 0:
                 right = reached.probs.argmax(-1) == targets
                 self.batch_accuracy = float(right[mask].mean())
@@ -485,8 +448,6 @@ class Trainer:
             puzzles, solutions = self.train_set.available(self.state.step)
             extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions,
                            "pool/difficulty": self.train_set.difficulty[:len(puzzles)]})
-        if self.decoding is not None:
-            extras.update({"decode/boards": self.decoding[0], "decode/solutions": self.decoding[1]})
         if self.carried is not None:
             tokens, targets, mask, reached = self.carried
             extras.update({"carry/tokens": tokens, "carry/targets": targets, "carry/mask": mask,

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sudoku_tf.board import PuzzleError, candidates_mask, count_givens, is_valid_solution
-from sudoku_tf.data import (check_output, decode_move, load_dataset, make_batch, reveal,
-                            save_dataset, singles_path)
+from sudoku_tf.board import PuzzleError, count_givens, is_valid_solution
+from sudoku_tf.data import (check_output, load_dataset, make_batch, reveal, save_dataset,
+                            singles_path)
 from sudoku_tf.guided_search import propagate, to_boards, to_masks
 from sudoku_tf.generator import DIFFICULTIES, PuzzleSpec, generate_one, generate_puzzles, rate
 from sudoku_tf.solver import count_solutions
@@ -118,25 +118,6 @@ def test_path_share_takes_that_share_of_boards_from_the_singles_path():
     assert all(is_valid_solution(t, s + 1) for t, s in zip(tokens, targets))
     on_path = count_givens(tokens) != 60
     assert 16 < on_path.sum() < 48
-
-
-def test_decode_move_fills_the_cells_decoding_picks_with_the_right_digits():
-    puzzles, solutions = generate_puzzles(2, PuzzleSpec((30, 30)), seed=4)
-    probs = np.full((2, 81, 9), 0.05, np.float32)
-    legal = candidates_mask(puzzles)                                      # (2, 81, 9)
-    a, b, c, e = (np.flatnonzero(puzzles[1] == 0)[i] for i in range(4))
-    wrong = next(d for d in range(9) if legal[1, a, d] and d != solutions[1, a] - 1)
-    illegal = next(d for d in range(9) if not legal[1, e, d])
-    probs[1, a, wrong] = 0.9              # the surest legal guess, and a wrong one
-    probs[1, e, illegal] = 0.95           # surer, but the rules forbid it
-    b0, c0 = np.flatnonzero(puzzles[0] == 0)[:2]
-    probs[0, b0, 0], probs[0, c0, 1] = 0.995, 0.991   # both past the threshold
-    moved = decode_move(puzzles, solutions, probs, threshold=0.99)
-    assert set(np.flatnonzero(moved[0] != puzzles[0])) == {b0, c0}
-    assert set(np.flatnonzero(moved[1] != puzzles[1])) == {a}
-    filled = moved != 0
-    assert (moved[filled] == solutions[filled]).all()                     # right digits only
-    assert (decode_move(solutions, solutions, probs, 0.99) == solutions).all()   # full: kept
 
 
 def test_fuzzed_files_load_or_raise_puzzle_error(tmp_path, dataset):

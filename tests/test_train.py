@@ -56,8 +56,7 @@ def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
 RECURRENT = dict(feedback=True, n_loops=3, grad_passes=1, free_passes=(0, 3), carry=3)
 
 
-@pytest.mark.parametrize("recurrence", [{}, RECURRENT, {"decode_share": 0.25}],
-                         ids=["plain", "recurrent", "decoding"])
+@pytest.mark.parametrize("recurrence", [{}, RECURRENT], ids=["plain", "recurrent"])
 def test_resume_after_ctrl_c_gives_the_same_parameters_as_an_uninterrupted_run(
         tmp_path, easy_file, monkeypatch, recurrence):
     """With carry 3 the Ctrl-C lands mid-batch: the carried batch and state resume too."""
@@ -160,29 +159,6 @@ def test_recurrent_steps_draw_their_passes_and_carry_batches_with_their_state(tm
     assert seen[1][0] is seen[0][0] and seen[3][0] is not seen[0][0]
 
 
-def test_decoding_boards_take_their_share_and_gain_right_cells_every_step(tmp_path, easy_file):
-    trainer = Trainer(_config(tmp_path, easy_file, steps=5, decode_share=0.25), quiet=True)
-    seen = []
-    real_train = trainer.model.train
-
-    def recording_train(tokens, targets, **kw):
-        seen.append((tokens.copy(), targets.copy()))
-        return real_train(tokens, targets, **kw)
-
-    trainer.model.train = recording_train
-    for _ in range(5):
-        trainer._step()
-        trainer.state.step += 1
-    decoded = [(t[-2:], y[-2:] + 1) for t, y in seen]                    # 2 of the 8 rows
-    for (before, answers), (after, same) in zip(decoded, decoded[1:]):
-        np.testing.assert_array_equal(answers, same)                      # the same puzzles
-        filled = after != 0
-        assert ((before == 0) | (after == before)).all()                  # nothing taken back
-        assert (after[filled] == answers[filled]).all()                   # and right
-        assert (filled.sum(1) > (before != 0).sum(1)).all()               # a move each step
-    assert not np.array_equal(seen[0][0][:6], seen[1][0][:6])              # the rest are fresh
-
-
 def test_curriculum_lowers_the_fewest_givens_or_hard_first_raises_the_most():
     cfg = TrainConfig(givens=(20, 60), curriculum=100)
     assert [curriculum_range(cfg, s)[0] for s in (0, 50, 100, 500)] == [60, 40, 20, 20]
@@ -244,7 +220,6 @@ def test_config_round_trips_through_json_and_validates():
     (["--data", "missing.npz"], "missing.npz: no such file"),
     (["--givens", "60-20"], "givens must be a range"),
     (["--givens", "lots"], "--givens wants a number or a range"),
-    (["--decode-share", "0.5", "--carry", "2"], "needs carry 1"),
 ])
 def test_bad_train_options_exit_2_with_one_line(tmp_path, args, message):
     result = CliRunner().invoke(cli, ["train", "--out", str(tmp_path / "m.npz"), *args])
