@@ -42,7 +42,8 @@ from sudoku_tf.evaluation import one_call_accuracy, solve_rate_error
 RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000),
         "v3": ("models/v3.log.jsonl", 26000), "v4": ("models/v4.log.jsonl", 33000),
         "v5": ("models/v5.log.jsonl", 40000), "v6": ("models/v6.log.jsonl", 46000),
-        "v7": ("models/v7.log.jsonl", 52500)}
+        "v7": ("models/v7.log.jsonl", 52500),
+        "v8": ("models/v8.log.jsonl", 58500)}
 SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
         "expert": "data/test_expert.csv"}
 CHARTS = Path("models/charts")
