@@ -33,7 +33,8 @@
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
 # `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
 # `git show 19e0367:models/default.npz > runs/v4/v4.npz`; v6: v5's, or
-# `git show 595cd58:models/default.npz > runs/v5/v5.npz`; v8: v7's, or
+# `git show 595cd58:models/default.npz > runs/v5/v5.npz`; v8: v7's final weights, which
+# v7's OUT does not hold (its trainer kept step 2,000):
 # `git show 83737e5:models/default.npz > runs/v7/v7-final.npz`). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.

@@ -4,7 +4,7 @@
     python scripts/model_card.py passes --model models/default.npz [--limit 200] [--results DIR]
                                         [--chart models/charts/passes.svg]
     python scripts/model_card.py table [--results models/results]   # Markdown results tables
-    python scripts/model_card.py compare models/results-v5 models/results --names v5 v7
+    python scripts/model_card.py compare models/results-v7 models/results --names v7 v8
 
 `curves` draws the evaluations the trainer logged (cell accuracy after one call and the
 iterative solve rate on 256 held-out boards) against the total steps the weights have
@@ -42,8 +42,7 @@ from sudoku_tf.evaluation import one_call_accuracy, solve_rate_error
 RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000),
         "v3": ("models/v3.log.jsonl", 26000), "v4": ("models/v4.log.jsonl", 33000),
         "v5": ("models/v5.log.jsonl", 40000), "v6": ("models/v6.log.jsonl", 46000),
-        "v7": ("models/v7.log.jsonl", 52500),
-        "v8": ("models/v8.log.jsonl", 58500)}
+        "v7": ("models/v7.log.jsonl", 52500), "v8": ("models/v8.log.jsonl", 58500)}
 SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
         "expert": "data/test_expert.csv"}
 CHARTS = Path("models/charts")
@@ -112,14 +111,16 @@ ITERATIVE_KINDS = {"iterative": "plain", "iterative-x4": "×4 symmetries",
 SEARCH_KINDS = {"search": "plain", "search-default": "default settings"}
 
 
+def _load(folder: Path, kind: str, name: str) -> dict | None:
+    """evaluate_model.sh's report of one row kind on one set, or None if not run."""
+    path = folder / f"{kind}_{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def table(folder: Path) -> None:
     """The results table (one row per set) and the by-difficulty table, with a column
     for each of evaluate_model.sh's rows that has results in `folder`."""
-    def load(kind, name):
-        path = folder / f"{kind}_{name}.json"
-        return json.loads(path.read_text()) if path.exists() else None
-
-    results = {(kind, name): load(kind, name)
+    results = {(kind, name): _load(folder, kind, name)
                for kind in (*ITERATIVE_KINDS, *SEARCH_KINDS) for name in TABLE_SETS}
     present = [k for k in (*ITERATIVE_KINDS, *SEARCH_KINDS)
                if any(results[k, name] for name in TABLE_SETS)]
@@ -167,10 +168,6 @@ def table(folder: Path) -> None:
 
 def compare(old: Path, new: Path, names: tuple[str, str]) -> None:
     """Two results folders side by side, with the change in solve rate and its error."""
-    def load(folder, kind, name):
-        path = folder / f"{kind}_{name}.json"
-        return json.loads(path.read_text()) if path.exists() else None
-
     a, b = names
     rows = {"iterative": ITERATIVE_KINDS["iterative"],
             "iterative-default": ITERATIVE_KINDS["iterative-default"]}
@@ -180,7 +177,7 @@ def compare(old: Path, new: Path, names: tuple[str, str]) -> None:
     print("| " + " | ".join(header) + " |")
     print("| --- |" + " ---: |" * (len(header) - 1))
     for name, set_label in TABLE_SETS.items():
-        pairs = {kind: (load(old, kind, name), load(new, kind, name)) for kind in rows}
+        pairs = {kind: (_load(old, kind, name), _load(new, kind, name)) for kind in rows}
         if not any(x and y for x, y in pairs.values()):
             continue
         x, y = pairs["iterative"]
