@@ -29,13 +29,19 @@
 # path of singles (v7: half), the kept weights picked on held-out 22-given puzzles
 # (data/eval_22.csv, its own seed, made below if missing) instead of random reveals.
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v8 [OUT] [extra train flags]
+# v9: v8 (its OUT, the weights models/default.npz shipped at commit 4baa42f) continued with
+# v8's recipe, for longer and from a new seed: v8's held-out solve rate was still rising
+# when it stopped, and its misses at 23-27 givens are mostly puzzles of 1-8 solver
+# guesses, which --difficulty-power 1 already draws most.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v9 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
 # `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
 # `git show 19e0367:models/default.npz > runs/v4/v4.npz`; v6: v5's, or
 # `git show 595cd58:models/default.npz > runs/v5/v5.npz`; v8: v7's final weights, which
 # v7's OUT does not hold (its trainer kept step 2,000):
-# `git show 83737e5:models/default.npz > runs/v7/v7-final.npz`). Run it again after a stop to
+# `git show 83737e5:models/default.npz > runs/v7/v7-final.npz`; v9: v8's OUT, or
+# `git show 4baa42f:models/default.npz > runs/v8/v8.npz`). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
@@ -49,7 +55,9 @@ case $STAGE in
     v7) INIT=${INIT:-models/v6.npz}; RECIPE=(--seed 8 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.5) ;;
     v8) INIT=${INIT:-runs/v7/v7-final.npz}; RECIPE=(--seed 9 --loops 5 --lr 2e-4 --steps 5000 --path-share 0.75
                                               --eval-data data/eval_22.csv --eval-every 1000) ;;
-    *) echo "usage: scripts/continue_training.sh v2|...|v8 [OUT] [train flags]" >&2; exit 2 ;;
+    v9) INIT=${INIT:-runs/v8/v8.npz}; RECIPE=(--seed 10 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.75
+                                              --eval-data data/eval_22.csv --eval-every 1500) ;;
+    *) echo "usage: scripts/continue_training.sh v2|...|v9 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))
