@@ -30,9 +30,9 @@
 # (data/eval_22.csv, its own seed, made below if missing) instead of random reveals.
 #
 # v9: v8 (its OUT, the weights models/default.npz shipped at commit 4baa42f) continued with
-# v8's recipe, for longer and from a new seed: v8's held-out solve rate was still rising
-# when it stopped, and its misses at 23-27 givens are mostly puzzles of 1-8 solver
-# guesses, which --difficulty-power 1 already draws most.
+# six graded passes, v8's recipe otherwise: v8's one-call accuracy still rises from five
+# passes to six and seven (models/README.md, Test-time passes), and one more graded pass
+# is what moved v3 to v5 (a longer run at the same depth did not: v6).
 #
 # Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v9 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
@@ -55,8 +55,8 @@ case $STAGE in
     v7) INIT=${INIT:-models/v6.npz}; RECIPE=(--seed 8 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.5) ;;
     v8) INIT=${INIT:-runs/v7/v7-final.npz}; RECIPE=(--seed 9 --loops 5 --lr 2e-4 --steps 5000 --path-share 0.75
                                               --eval-data data/eval_22.csv --eval-every 1000) ;;
-    v9) INIT=${INIT:-runs/v8/v8.npz}; RECIPE=(--seed 10 --loops 5 --lr 2e-4 --steps 6000 --path-share 0.75
-                                              --eval-data data/eval_22.csv --eval-every 1500) ;;
+    v9) INIT=${INIT:-runs/v8/v8.npz}; RECIPE=(--seed 10 --loops 6 --lr 2e-4 --steps 4000 --path-share 0.75
+                                              --eval-data data/eval_22.csv --eval-every 1000) ;;
     *) echo "usage: scripts/continue_training.sh v2|...|v9 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
