@@ -65,7 +65,8 @@ class SymmetryAveraged:
     another with the same structure; the network sees each variant, its answers are
     mapped back and averaged. The first variant is the board itself; the other k - 1
     are fixed at construction (`seed`), so decoding stays deterministic. Costs k
-    forward passes per call.
+    forward passes per call, run as one stacked batch (in chunks of at least
+    BATCH_SIZE boards), so a call on one board still gives the network a real batch.
     """
 
     def __init__(self, model, k: int, seed: int = 0):
@@ -79,16 +80,18 @@ class SymmetryAveraged:
     def predict(self, boards: np.ndarray) -> np.ndarray:
         """(B, 81) boards -> (B, 81, 9) digit probabilities, averaged over the variants."""
         boards = np.atleast_2d(boards)
-        B = len(boards)
+        B, k = len(boards), len(self.index)
+        # row v * B + b is variant v of board b
+        moved = apply_symmetries(np.tile(boards, (k, 1)), np.repeat(self.index, B, axis=0),
+                                 np.repeat(self.digits, B, axis=0))          # (k*B, 81)
+        probs = predict_in_batches(self.model, moved, max(B, BATCH_SIZE))    # (k*B, 81, 9)
         total = np.zeros((B, N_CELLS, 9), np.float32)
         rows = np.arange(B)[:, None]
-        for index, digits in zip(self.index, self.digits):
-            moved = apply_symmetries(boards, np.tile(index, (B, 1)), np.tile(digits, (B, 1)))
-            probs = self.model.predict(moved)                            # (B, 81, 9), moved frame
+        for variant, (index, digits) in enumerate(zip(self.index, self.digits)):
             # cell j of the variant is cell index[j] of the board; its class digits[c+1]-1
             # is the board's class c
-            total[rows, index] += probs[:, :, digits[1:] - 1]
-        return total / len(self.index)
+            total[rows, index] += probs[variant * B:(variant + 1) * B][:, :, digits[1:] - 1]
+        return total / k
 
 
 class Refining:

@@ -26,7 +26,8 @@ from threadpoolctl import ThreadpoolController
 from .optim import Optimizer
 from .params import Module, Param
 
-MIN_SHARD = 8          # rows per shard below which the thread hand-off costs more than it saves
+MIN_SHARD = 2          # rows per shard below which the thread hand-off costs more than it saves
+                       # (scripts/bench_shards.py: 4-12 rows run 1.3-1.7x faster in two shards)
 
 _threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 _pool: ThreadPoolExecutor | None = None
