@@ -296,6 +296,23 @@ def test_symmetry_averaging_evens_out_a_network_that_ignores_the_rules(puzzles):
         SymmetryAveraged(LikesOnes(), k=0)
 
 
+def test_symmetry_averaging_sends_the_variants_as_one_stacked_batch(puzzles):
+    class Recording(Solver):
+        def __init__(self):
+            self.rows = []
+
+        def predict(self, tokens):
+            self.rows.append(len(tokens))
+            return super().predict(tokens)
+
+    network = Recording()
+    SymmetryAveraged(network, k=8, seed=2).predict(puzzles[0][:1])
+    assert network.rows == [8]                           # one call: a batch the cores can split
+    network.rows.clear()
+    SymmetryAveraged(network, k=3, seed=2).predict(np.tile(puzzles[0][:1], (40, 1)))
+    assert network.rows == [40, 40, 40]                  # large batches stay in chunks of B
+
+
 def test_refining_pass_by_pass_equals_the_model_running_all_passes_at_once():
     from sudoku_tf.train import TrainConfig, build_model
     model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2,
