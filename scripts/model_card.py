@@ -4,7 +4,7 @@
     python scripts/model_card.py passes --model models/default.npz [--limit 200] [--results DIR]
                                         [--chart models/charts/passes.svg]
     python scripts/model_card.py table [--results models/results]   # Markdown results tables
-    python scripts/model_card.py compare models/results-v7 models/results --names v7 v8
+    python scripts/model_card.py compare models/results-v8 models/results --names v8 v9
 
 `curves` draws the evaluations the trainer logged (cell accuracy after one call and the
 iterative solve rate on 256 held-out boards) against the total steps the weights have
@@ -42,7 +42,8 @@ from sudoku_tf.evaluation import one_call_accuracy, solve_rate_error
 RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000),
         "v3": ("models/v3.log.jsonl", 26000), "v4": ("models/v4.log.jsonl", 33000),
         "v5": ("models/v5.log.jsonl", 40000), "v6": ("models/v6.log.jsonl", 46000),
-        "v7": ("models/v7.log.jsonl", 52500), "v8": ("models/v8.log.jsonl", 58500)}
+        "v7": ("models/v7.log.jsonl", 52500), "v8": ("models/v8.log.jsonl", 58500),
+        "v9": ("models/v9.log.jsonl", 63500)}
 SETS = {"22 givens": "data/test_17-22.csv", "23-27 givens": "data/test_23-27.csv",
         "expert": "data/test_expert.csv"}
 CHARTS = Path("models/charts")
