@@ -111,6 +111,7 @@ def test_shards_cover_the_batch_and_small_batches_stay_whole():
     assert parallel.shards(64) == [slice(0, 32), slice(32, 64)]
     assert parallel.shards(2 * parallel.MIN_SHARD - 1) == [slice(0, 2 * parallel.MIN_SHARD - 1)]
     assert parallel.shards(1) == [slice(0, 1)]
+    assert parallel.shards(4) == [slice(0, 2), slice(2, 4)]   # what one board x 4 symmetries sends
     parallel.set_threads(3)
     assert [s.stop - s.start for s in parallel.shards(40)] == [13, 14, 13]
     parallel.set_threads(1)
