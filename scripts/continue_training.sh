@@ -34,14 +34,19 @@
 # passes to six and seven (models/README.md, Test-time passes), and one more graded pass
 # is what moved v3 to v5 (a longer run at the same depth did not: v6).
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v9 [OUT] [extra train flags]
+# v10: v9 (models/default.npz at commit bd85d05) continued with seven graded passes, v9's
+# recipe otherwise, for 3,000 steps: v9's held-out evaluations were still rising when it
+# stopped, and each graded pass added so far (v3 to v5, v9) moved the solve rates.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v10 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
 # `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
 # `git show 19e0367:models/default.npz > runs/v4/v4.npz`; v6: v5's, or
 # `git show 595cd58:models/default.npz > runs/v5/v5.npz`; v8: v7's final weights, which
 # v7's OUT does not hold (its trainer kept step 2,000):
 # `git show 83737e5:models/default.npz > runs/v7/v7-final.npz`; v9: v8's OUT, or
-# `git show 4baa42f:models/default.npz > runs/v8/v8.npz`). Run it again after a stop to
+# `git show 4baa42f:models/default.npz > runs/v8/v8.npz`; v10: v9's OUT, or
+# `git show bd85d05:models/default.npz > runs/v9/v9.npz`). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
@@ -57,7 +62,9 @@ case $STAGE in
                                               --eval-data data/eval_22.csv --eval-every 1000) ;;
     v9) INIT=${INIT:-runs/v8/v8.npz}; RECIPE=(--seed 10 --loops 6 --lr 2e-4 --steps 4000 --path-share 0.75
                                               --eval-data data/eval_22.csv --eval-every 1000) ;;
-    *) echo "usage: scripts/continue_training.sh v2|...|v9 [OUT] [train flags]" >&2; exit 2 ;;
+    v10) INIT=${INIT:-runs/v9/v9.npz}; RECIPE=(--seed 11 --loops 7 --lr 2e-4 --steps 3000 --path-share 0.75
+                                               --eval-data data/eval_22.csv --eval-every 1000) ;;
+    *) echo "usage: scripts/continue_training.sh v2|...|v10 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))

@@ -58,22 +58,33 @@ def histogram(values) -> str:
     return "  ".join(f"[{lo:g},{hi:g}) {100 * s:4.1f}%" for lo, hi, s in zip(BINS, BINS[1:], share))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def decoding_parser(doc: str) -> argparse.ArgumentParser:
+    """The command line of a script that decodes a puzzle file the way `eval` does."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("file")
     parser.add_argument("--model", default="models/default.npz")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--symmetries", type=int)
     parser.add_argument("--passes", type=int)
     parser.add_argument("--threshold", type=float)
-    args = parser.parse_args()
+    return parser
 
+
+def decoding_setup(args):
+    """(puzzles, solutions, model, network, settings used) for `decoding_parser`'s args:
+    the network as `eval` builds it from the model's settings, flags winning."""
     puzzles, solutions = load_dataset(args.file)
     puzzles, solutions = puzzles[:args.limit], solutions[:args.limit]
-    model, carried = load_with_settings(args.model)          # as `eval` builds it, flags winning
+    model, carried = load_with_settings(args.model)
     net, _, used = decoding_network(model, carried, {"symmetries": args.symmetries,
                                                      "passes": args.passes,
                                                      "threshold": args.threshold})
+    return puzzles, solutions, model, net, used
+
+
+def main() -> None:
+    args = decoding_parser(__doc__).parse_args()
+    puzzles, solutions, _, net, used = decoding_setup(args)
     result = iterative(net, puzzles, threshold=used["threshold"])
     lost = first_mistakes(puzzles, solutions, result)
     right = (result.order >= 0) & (result.boards == solutions)
