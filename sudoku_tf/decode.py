@@ -246,7 +246,8 @@ def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
     """Network-guided exact search (see `guided_search.guided_search`): every puzzle ends solved
     or proven to have no solution; after `max_calls` predictions a puzzle finishes with
     the exact solver. With `threshold`, each node first tries every cell whose digit the
-    network gives at least that probability, all at once."""
+    network gives at least that probability, all at once, and a node whose parent's
+    prediction still has such a cell branches on it without a new call."""
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     out = guided_search(lambda boards: predict_in_batches(model, boards, batch_size), puzzles,
                         max_calls, progress or _ignore, threshold)

@@ -90,7 +90,7 @@ class _Frame:
     try on its cell, and the bold child (many sure cells at once) to try before them."""
 
     masks: np.ndarray           # (81,) uint16, propagated
-    probs: np.ndarray           # (81, 9) predicted at this node
+    probs: np.ndarray           # (81, 9) predicted at this node, or its parent's
     cell: int = -1
     digits: list = field(default_factory=list)
     bold: np.ndarray | None = None
@@ -121,11 +121,7 @@ def _branch(frames: list[_Frame], threshold: float | None = None) -> None:
     one, so the search stays exhaustive.
     """
     masks = np.stack([f.masks for f in frames])                          # (F, 81)
-    probs = np.stack([f.probs for f in frames])                          # (F, 81, 9)
-    legal = (masks[..., None] >> _SHIFTS) & 1 == 1                        # (F, 81, 9)
-    p = np.where(legal, probs + _PRIOR, 0.0)
-    p /= p.sum(-1, keepdims=True)
-    sure = np.where(POPCOUNT[masks] > 1, p.max(-1), -1.0)                # (F, 81)
+    p, sure = _renormalised(frames)
     cells = sure.argmax(1)
     ranked = np.argsort(-p[np.arange(len(frames)), cells], axis=1, kind="stable")
     counts = POPCOUNT[masks[np.arange(len(frames)), cells]]
@@ -138,6 +134,25 @@ def _branch(frames: list[_Frame], threshold: float | None = None) -> None:
     for f, cells_sure, bits in zip(frames, bold, best):
         if cells_sure.sum() >= 2:
             f.bold = np.where(cells_sure, bits, f.masks)
+
+
+def _renormalised(frames: list[_Frame]) -> tuple[np.ndarray, np.ndarray]:
+    """Each frame's probabilities over the digits its masks still allow, (F, 81, 9), and
+    how sure the best digit of each open cell is, (F, 81) (-1 where a cell is decided)."""
+    masks = np.stack([f.masks for f in frames])                          # (F, 81)
+    probs = np.stack([f.probs for f in frames])                          # (F, 81, 9)
+    legal = (masks[..., None] >> _SHIFTS) & 1 == 1                        # (F, 81, 9)
+    p = np.where(legal, probs + _PRIOR, 0.0)
+    p /= p.sum(-1, keepdims=True)
+    return p, np.where(POPCOUNT[masks] > 1, p.max(-1), -1.0)
+
+
+def _still_sure(frames: list[_Frame], threshold: float | None) -> np.ndarray:
+    """(F,) bool: the prediction a frame inherited from its parent, renormalised over its
+    own candidates, still has an open cell at `threshold` (never without one)."""
+    if threshold is None or not frames:
+        return np.zeros(len(frames), bool)
+    return _renormalised(frames)[1].max(1) >= threshold
 
 
 def _next_child(stack: list[_Frame]) -> np.ndarray | None:
@@ -180,7 +195,9 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
     Each node is propagated, then (one batched `predict` for all puzzles' pending nodes)
     branched on its surest cell, digits most probable first; contradictions backtrack.
     With a `threshold`, a node first tries every cell the network is at least that sure
-    of at once (see `_branch`), so a confident network needs fewer calls.
+    of at once (see `_branch`), so a confident network needs fewer calls; and a node
+    whose parent's prediction, renormalised over the node's own candidates, still has a
+    cell that sure branches on it without asking the network again.
     A puzzle that has used `max_calls` predictions finishes with the exact solver, so
     every puzzle ends with a solution or a proof that it has none. `progress(n)` hears
     of n more puzzles done after each round.
@@ -235,12 +252,14 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
                     if solution is not None:
                         finish(k, solution, path)
                 else:
-                    nodes[k] = _Frame(child, None)
-        if nodes:
-            probs = predict(to_boards(np.stack([f.masks for f in nodes.values()])))
-            for frame, p in zip(nodes.values(), probs):
-                frame.probs = p
-            calls[list(nodes)] += 1
+                    nodes[k] = _Frame(child, stacks[k][-1].probs)       # the parent's view
+        asking = [k for k, sure in zip(nodes, _still_sure(list(nodes.values()), threshold))
+                  if not sure]
+        if asking:
+            probs = predict(to_boards(np.stack([nodes[k].masks for k in asking])))
+            for k, p in zip(asking, probs):
+                nodes[k].probs = p
+            calls[asking] += 1
         progress(before - len(nodes))
     return SearchOutcome(boards, found, calls, backtracks, order, confidence)
 

@@ -8,6 +8,7 @@ from sudoku_tf.board import EMPTY, candidates_mask, has_conflict, is_valid_solut
 from sudoku_tf.decode import (Refining, SymmetryAveraged, auto, decode, guided, iterative,
                               load_model, oneshot)
 from sudoku_tf.evaluation import fill_trace
+from sudoku_tf import guided_search as guided_search_module
 from sudoku_tf.guided_search import guided_search, propagate, to_boards, to_masks
 from sudoku_tf.nn import ModelFileError, NetworkN, save
 from sudoku_tf.solver import count_solutions, solve
@@ -157,6 +158,28 @@ def test_search_with_a_threshold_takes_every_sure_cell_in_one_guess(puzzles):
     fooled = guided(SureAndWrong(solutions), boards, threshold=0.9)
     assert fooled.solved.all() and (fooled.boards == solutions).all()
     assert fooled.backtracks.sum() > 0
+
+
+class Leaning(StandIn):
+    """The known solution's digit at 0.6 in every cell, the other eight at 0.05: no cell
+    is 0.9 sure until the rules leave it two candidates."""
+
+    def predict(self, tokens):
+        return 0.05 + 0.55 * super().predict(tokens)
+
+
+def test_search_branches_on_its_parents_prediction_while_a_cell_there_is_sure(puzzles,
+                                                                           monkeypatch):
+    boards, solutions = puzzles
+    reusing = guided(Leaning(solutions), boards, threshold=0.9)
+    monkeypatch.setattr(guided_search_module, "_still_sure",
+                        lambda frames, threshold: np.zeros(len(frames), bool))
+    asking = guided(Leaning(solutions), boards, threshold=0.9)          # a call at every node
+    for result in (reusing, asking):
+        assert result.solved.all() and (result.boards == solutions).all()
+    assert (reusing.calls <= asking.calls).all() and reusing.calls.sum() < asking.calls.sum()
+    # without a threshold every node still asks
+    assert guided(Leaning(solutions), boards).calls.sum() >= asking.calls.sum()
 
 
 def test_search_reports_puzzles_without_a_solution(puzzles):
