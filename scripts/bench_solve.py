@@ -4,8 +4,9 @@ For oneshot, iterative (--per-step cells per pass) and search it prints the solv
 the mean network calls and puzzles per second, first with all puzzles in one batch, then
 for the first --single puzzles one by one (a batch of one pays the full cost of every
 network call). Every reported solve is a board checked against the rules. The model
-decodes at the settings it carries (`sudoku-tf defaults`), as `solve` and `eval` use it,
-or with --as-trained at its trained passes alone.
+decodes at the settings it carries (`sudoku-tf defaults`; search at its own symmetries and
+threshold, where the model carries them), as `solve` and `eval` use it, or with
+--as-trained at its trained passes alone.
 
 Usage:
     python scripts/bench_solve.py --model models/default.npz
@@ -26,7 +27,7 @@ from sudoku_tf.board import PuzzleError
 from sudoku_tf.data import load_dataset
 from sudoku_tf.decode import BATCH_SIZE, MAX_CALLS, STRATEGIES, decode
 from sudoku_tf.nn import ModelFileError
-from sudoku_tf.settings import decoding_network, load_with_settings
+from sudoku_tf.settings import decoding_network, load_with_settings, search_network
 
 DEFAULT_DATA = "data/eval1000.csv"          # the 1,000-puzzle evaluation set
 
@@ -65,16 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelFileError, PuzzleError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    network, _, used = decoding_network(model, {} if args.as_trained else carried, {})
-    print(f"{args.data}: {len(puzzles)} puzzles, model {args.model} (symmetries "
-          f"{used['symmetries']}, passes {used['passes']}, threshold {used['threshold']})",
-          file=sys.stderr)
+    carried = {} if args.as_trained else carried
+    network, refining, used = decoding_network(model, carried, {})
+    views = {"network": (network, used), "search": search_network(refining, carried, {})}
+    for name, (_, settings) in views.items():
+        print(f"{args.data}: {len(puzzles)} puzzles, model {args.model}, {name} at symmetries "
+              f"{settings['symmetries']}, passes {settings['passes']}, threshold "
+              f"{settings['threshold']}", file=sys.stderr)
     print(f"{'strategy':<10} {'mode':<7} {'n':>5} {'solved':>7} {'calls':>7} {'puzzles/s':>10}")
     for strategy in args.strategy or STRATEGIES:
+        net, settings = views["search" if strategy == "search" else "network"]
         for batched, subset in ((True, puzzles), (False, puzzles[:args.single])):
             if len(subset):
-                rate, calls, speed = run(network, subset, strategy, args, batched,
-                                         used["threshold"])
+                rate, calls, speed = run(net, subset, strategy, args, batched,
+                                         settings["threshold"])
                 mode = "batch" if batched else "single"
                 print(f"{strategy:<10} {mode:<7} {len(subset):>5} {rate:>7.1%} {calls:>7.2f}"
                       f" {speed:>10.1f}", flush=True)

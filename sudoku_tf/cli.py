@@ -324,6 +324,12 @@ _SETTINGS = [
      "Also fill, in the same call, every legal cell the network gives at least P "
      "(search tries them together first, then one cell at a time).",
      "the model's setting, if any"),
+    ("--search-symmetries", click.IntRange(min=1),
+     "Symmetries for search (and auto's search) alone.",
+     "--symmetries if given, else the model's search setting, else its symmetries"),
+    ("--search-threshold", click.FloatRange(0, 1, min_open=True),
+     "Threshold for search (and auto's search) alone.",
+     "--threshold if given, else the model's search setting, else its threshold"),
 ]
 
 
@@ -411,15 +417,21 @@ def _load_model(path: Path):
         raise InputError(f"{err}{hint}") from None
 
 
-def _network(path: Path, as_trained: bool, **given):
-    """The model at path as decoders see it: its passes per call (with halting, if asked),
-    averaged over symmetries, each setting from the command line (`given`), else from the
-    model file unless `as_trained`. Returns (network, the Refining that counts passes, the
-    settings used)."""
-    from .settings import decoding_network
+def _network(path: Path, as_trained: bool, strategy: str, **given):
+    """The model at path as `strategy` sees it: its passes per call (with halting, if
+    asked), averaged over symmetries, each setting from the command line (`given`), else
+    from the model file unless `as_trained`; search over its own symmetries and threshold,
+    where set. Returns (network, the Refining that counts passes, the settings used, and
+    for `auto` the (network, threshold) of its search)."""
+    from .settings import decoding_network, search_network
 
     model, carried = _load_model(path)
-    return decoding_network(model, resolve_from={} if as_trained else carried, given=given)
+    carried = {} if as_trained else carried
+    network, refining, used = decoding_network(model, carried, given)
+    searching, search_used = search_network(refining, carried, given)
+    if strategy == "search":
+        return searching, refining, search_used, None
+    return network, refining, used, (searching, search_used["threshold"]) if strategy == AUTO else None
 
 
 @cli.command()
@@ -434,8 +446,8 @@ def _network(path: Path, as_trained: bool, **given):
               help="Also list the cells in the order they were filled, with the network's "
                    "confidence for each.")
 @click.pass_context
-def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
-          halt_after, confident, threshold, as_trained, fmt, trace) -> None:
+def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, as_trained, fmt,
+          trace, **given) -> None:
     """Solve puzzles with a trained model.
 
     PUZZLES is a puzzle file (81-character lines, 9x9 grids, CSV or .npz), - for standard
@@ -456,13 +468,11 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, s
 
     boards, _ = _read_puzzles(puzzles)
     model_path = _shipped(model_path, DEFAULT_MODEL)
-    model, refining, used = _network(model_path, as_trained, symmetries=symmetries,
-                                     passes=passes, halt_after=halt_after,
-                                     confident=confident, threshold=threshold)
+    model, refining, used, search = _network(model_path, as_trained, strategy, **given)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
         result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update,
-                        used["threshold"])
+                        used["threshold"], search)
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
@@ -515,9 +525,8 @@ def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=
 @click.option("--by-difficulty", is_flag=True,
               help="Also break the results down by difficulty label (see generate).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document, not a table.")
-def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, symmetries, passes,
-                 halt_after, confident, threshold, as_trained, limit, by_difficulty,
-                 as_json) -> None:
+def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, as_trained, limit,
+                 by_difficulty, as_json, **given) -> None:
     """Measure how well a model solves the puzzles of FILE.
 
     Reports the full-solve rate, network calls and puzzles per second under --strategy,
@@ -536,9 +545,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, sy
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
     model_path = _shipped(model_path, DEFAULT_MODEL)
-    model, refining, used = _network(model_path, as_trained, symmetries=symmetries,
-                                     passes=passes, halt_after=halt_after,
-                                     confident=confident, threshold=threshold)
+    model, refining, used, _ = _network(model_path, as_trained, strategy, **given)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
             report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,

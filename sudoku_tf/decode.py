@@ -257,17 +257,20 @@ def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
 
 
 def auto(model, puzzles: np.ndarray, per_step: int = 1, max_calls: int = MAX_CALLS,
-         batch_size: int = BATCH_SIZE, progress=None, threshold: float | None = None) -> DecodeResult:
+         batch_size: int = BATCH_SIZE, progress=None, threshold: float | None = None,
+         search: tuple | None = None) -> DecodeResult:
     """Iterative decoding; where it gets stuck, guided search finishes the puzzle.
 
     A stuck board has an empty cell with no legal digit, so its last fills were wrong:
     they are undone, latest step first, until constraint propagation finds no
     contradiction, and the search goes on from the network's board there. If that board
     has no solution (an earlier fill was wrong too), the search starts again from the
-    puzzle. `progress(n)` hears of puzzles as iterative decoding stops on them.
+    puzzle. `search`, if given, is the (network, threshold) the search uses; by default
+    iterative's. `progress(n)` hears of puzzles as iterative decoding stops on them.
     """
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     first = iterative(model, puzzles, per_step, batch_size, progress, threshold)
+    model, threshold = search or (model, threshold)
     B = len(puzzles)
     out = replace(first, backtracks=np.zeros(B, int), no_solution=np.zeros(B, bool),
                   network_solved=first.solved.copy(), network_placed=first.order >= 0)
@@ -318,11 +321,13 @@ def _finish(out: DecodeResult, rows, search: DecodeResult, take, step_offset) ->
 
 def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
            max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
-           progress=None, threshold: float | None = None) -> DecodeResult:
+           progress=None, threshold: float | None = None,
+           search: tuple | None = None) -> DecodeResult:
     """Solve (B, 81) puzzles with `AUTO` or one of `STRATEGIES`; `progress(n)` hears of n
-    more done; `threshold` is iterative's and search's (see `iterative`, `guided`)."""
+    more done; `threshold` is iterative's and search's (see `iterative`, `guided`), and
+    `search`, if given, the (network, threshold) of `AUTO`'s search."""
     if strategy == AUTO:
-        return auto(model, puzzles, per_step, max_calls, batch_size, progress, threshold)
+        return auto(model, puzzles, per_step, max_calls, batch_size, progress, threshold, search)
     if strategy == "oneshot":
         return oneshot(model, puzzles, batch_size, progress)
     if strategy == "iterative":

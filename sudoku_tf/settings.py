@@ -16,9 +16,11 @@ from .nn import ModelFileError, NetworkTransformer, load_checkpoint, save
 
 # every setting, with the value used when neither the command line nor the model gives one
 BUILT_IN = {"symmetries": 1, "passes": None, "halt_after": None, "confident": None,
-            "threshold": None}
-_COUNTS = ("symmetries", "passes", "halt_after")              # integers >= 1
-_PROBABILITIES = ("confident", "threshold")                   # in (0, 1]
+            "threshold": None, "search_symmetries": None, "search_threshold": None}
+_COUNTS = ("symmetries", "passes", "halt_after", "search_symmetries")      # integers >= 1
+_PROBABILITIES = ("confident", "threshold", "search_threshold")            # in (0, 1]
+# the settings search may have its own of: search's name for each
+SEARCH_OWN = {"symmetries": "search_symmetries", "threshold": "search_threshold"}
 
 
 def check(settings: dict) -> dict:
@@ -62,8 +64,28 @@ def decoding_network(model, resolve_from: dict, given: dict):
     used = resolve(given, resolve_from)
     refining = Refining(model, used["passes"], used["halt_after"], used["confident"])
     used["passes"] = refining.passes
-    k = used["symmetries"]
-    return (SymmetryAveraged(refining, k) if k > 1 else refining), refining, used
+    return _averaged(refining, used["symmetries"]), refining, used
+
+
+def search_network(refining, resolve_from: dict, given: dict):
+    """The same refining network as search sees it: over search's own symmetries, with
+    its own threshold, where set (see `for_search`). Returns (network, the settings
+    search uses: `symmetries` and `threshold` are its own)."""
+    used = resolve(for_search(given), for_search(resolve_from))
+    used["passes"] = refining.passes
+    return _averaged(refining, used["symmetries"]), used
+
+
+def for_search(settings: dict) -> dict:
+    """settings with search's own symmetries and threshold in place of the general ones,
+    where set. Resolved after this, a flag still beats a setting the model carries."""
+    return {**settings, **{name: settings[own] for name, own in SEARCH_OWN.items()
+                           if settings.get(own) is not None}}
+
+
+def _averaged(refining, k: int):
+    """The refining network averaged over k symmetries (itself for one)."""
+    return SymmetryAveraged(refining, k) if k > 1 else refining
 
 
 def store(path, changes: dict, reset: bool = False) -> dict:

@@ -397,3 +397,15 @@ def test_auto_restarts_from_the_puzzle_when_the_network_was_wrong_early(puzzles)
     unsolvable = wrong_given(boards[3], solutions[3])[None]
     none = auto(StandIn(solutions, "uniform"), unsolvable)
     assert none.no_solution[0] and not none.solved[0] and not none.network_placed.any()
+
+
+def test_auto_searches_with_its_own_network_and_threshold_when_given(puzzles):
+    boards, solutions = puzzles
+    slips, searcher = SlipsLate(solutions, late=15), StandIn(solutions)
+    result = auto(slips, boards, search=(searcher, 0.9))
+    assert result.solved.all() and (result.boards == solutions).all()
+    alone = iterative(SlipsLate(solutions, late=15), boards)
+    assert slips.knows.boards_seen == alone.calls.sum()          # iterative's calls only
+    # a sure searcher at a threshold takes each board's sound rest in one joint guess
+    assert searcher.boards_seen == len(boards)
+    assert (result.calls == alone.calls + 1).all()

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import ModelFileError, load_checkpoint, save
-from sudoku_tf.settings import BUILT_IN, check, load_with_settings, resolve, store
+from sudoku_tf.settings import BUILT_IN, check, for_search, load_with_settings, resolve, store
 from sudoku_tf.train import TrainConfig, build_model
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -48,6 +48,22 @@ def test_the_command_line_wins_then_the_model_then_the_built_in_default():
     assert resolve({}, {}) == BUILT_IN
 
 
+def test_search_takes_its_own_symmetries_and_threshold_where_set_and_flags_still_win():
+    carried = {"symmetries": 8, "threshold": 0.99, "search_symmetries": 1,
+               "search_threshold": 0.9}
+
+    def search(given, carried=carried):
+        used = resolve(for_search(given), for_search(carried))
+        return used["symmetries"], used["threshold"]
+
+    assert search({}) == (1, 0.9)
+    assert search({"threshold": 0.95}) == (1, 0.95)                  # a flag beats the file
+    assert search({"threshold": 0.95, "search_threshold": 0.8}) == (1, 0.8)
+    assert search({"symmetries": 4}) == (4, 0.9)
+    assert search({}, {"symmetries": 8, "threshold": 0.99}) == (8, 0.99)   # none of its own
+    assert resolve({}, carried)["symmetries"] == 8                     # the others keep theirs
+
+
 @pytest.mark.parametrize("bad, message", [
     ({"symetries": 4}, "unknown decoding setting 'symetries'"),
     ({"symmetries": 0}, "symmetries must be an integer >= 1, got 0"),
@@ -55,6 +71,8 @@ def test_the_command_line_wins_then_the_model_then_the_built_in_default():
     ({"halt_after": True}, "halt_after must be an integer >= 1"),
     ({"threshold": 1.5}, r"threshold must lie in \(0, 1\], got 1.5"),
     ({"confident": "high"}, "confident must lie in"),
+    ({"search_symmetries": 0}, "search_symmetries must be an integer >= 1"),
+    ({"search_threshold": 0}, r"search_threshold must lie in \(0, 1\]"),
 ])
 def test_settings_out_of_range_are_named(bad, message):
     with pytest.raises(ValueError, match=message):
@@ -99,6 +117,17 @@ def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(mod
     assert (flagged["symmetries"], flagged["passes"]) == (1, 1)
     solved = run("solve", DATA / "example.txt", "--model", model, "--strategy", "oneshot")
     assert "3.0 passes per call, averaged over 2 symmetries)" in solved.stderr
+
+
+def test_eval_of_search_reports_and_uses_searchs_own_settings(model):
+    store(model, {"symmetries": 2, "threshold": 0.99, "search_symmetries": 1,
+                  "search_threshold": 0.9})
+    args = ("eval", DATA / "example.csv", "--model", model, "--json")
+    search = json.loads(run(*args, "--strategy", "search").stdout)
+    assert (search["symmetries"], search["threshold"]) == (1, 0.9)
+    iterative = json.loads(run(*args, "--strategy", "iterative").stdout)
+    assert (iterative["symmetries"], iterative["threshold"]) == (2, 0.99)
+    assert json.loads(run("defaults", model).stdout)["search_threshold"] == 0.9
 
 
 def test_as_trained_ignores_the_models_settings_but_not_the_flags(model):
