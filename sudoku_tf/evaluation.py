@@ -25,7 +25,8 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
              by_givens: bool = False, progress=None, threshold: float | None = None,
              by_difficulty: bool = False) -> dict:
     """Cell accuracy on empty cells (one network call), full-solve rate and network calls
-    under `strategy` (`threshold`: iterative's, see `decode.iterative`), and its speed;
+    under `strategy` (`threshold`: iterative's, see `decode.iterative`; search also
+    counts backtracks), and its speed;
     `solutions` None means the exact solver's. With `by_givens`, each bucket of
     `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well;
     with `by_difficulty`, the same outcomes are also broken down by the generator's
@@ -69,9 +70,12 @@ def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
     if strategy != "oneshot":
         result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
                                  batch_size, progress, threshold)
-    return {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
-            "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
-            "seconds": seconds}
+    outcomes = {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
+                "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
+                "seconds": seconds}
+    if strategy == "search":
+        outcomes["backtracks"] = result.backtracks
+    return outcomes
 
 
 def _timed(fn, *args):
@@ -80,8 +84,10 @@ def _timed(fn, *args):
     return out, time.perf_counter() - start
 
 
-def _summarise(right, empty, oneshot_solved, solved, calls, seconds=None) -> dict:
-    """The outcomes of a group of puzzles; with `seconds`, also how fast they went."""
+def _summarise(right, empty, oneshot_solved, solved, calls, backtracks=None,
+               seconds=None) -> dict:
+    """The outcomes of a group of puzzles; with `backtracks` (search), how many it took;
+    with `seconds`, also how fast they went."""
     summary = {
         "puzzles": len(solved),
         "cell_accuracy": float(right.sum() / max(empty.sum(), 1)),
@@ -90,6 +96,9 @@ def _summarise(right, empty, oneshot_solved, solved, calls, seconds=None) -> dic
         "mean_calls": float(calls.mean()),
         "median_calls": float(np.median(calls)),
     }
+    if backtracks is not None:
+        summary["mean_backtracks"] = float(backtracks.mean())
+        summary["max_backtracks"] = int(backtracks.max())
     if seconds is not None:
         summary["seconds"] = round(seconds, 3)
         summary["puzzles_per_second"] = len(solved) / seconds if seconds > 0 else 0.0

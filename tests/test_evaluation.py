@@ -34,6 +34,17 @@ def test_evaluate_breaks_results_down_by_givens(puzzles):
         evaluate(StandIn(solutions), wrong_given(boards[0], solutions[0]), None)
 
 
+def test_evaluate_counts_searchs_backtracks(puzzles):
+    boards, solutions = puzzles
+    fooled = evaluate(StandIn(solutions, "wrong"), boards, solutions, "search", by_givens=True,
+                      by_difficulty=True)
+    assert fooled["mean_backtracks"] > 0 and fooled["max_backtracks"] >= fooled["mean_backtracks"]
+    assert all("mean_backtracks" in row for row in fooled["by_givens"] + fooled["by_difficulty"])
+    guided = evaluate(StandIn(solutions), boards, solutions, "search")
+    assert guided["mean_backtracks"] == guided["max_backtracks"] == 0
+    assert "mean_backtracks" not in evaluate(StandIn(solutions), boards, solutions, "iterative")
+
+
 @pytest.mark.parametrize("strategy", ["oneshot", "iterative", "search"])
 def test_evaluate_progress_hears_of_every_puzzle_once(puzzles, strategy):
     boards, solutions = puzzles
