@@ -116,6 +116,9 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
     lo, hi = _parse_range(givens, "--givens")
     try:
         specs = [PuzzleSpec((lo, hi), d, time_budget) for d in difficulty or [None]]
+    except ValueError as err:
+        raise InputError(f"--givens {givens}: {err}") from None
+    try:
         check_output(output, force)
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None

@@ -67,8 +67,8 @@ def test_existing_file_is_refused_without_force(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--givens", "50-10"), "givens must satisfy 17 <= lo <= hi <= 81, got 50-10"),
-    (("--givens", "16"), "givens must satisfy"),
+    (("--givens", "50-10"), "--givens 50-10: givens must satisfy 17 <= lo <= hi <= 81, got 50-10"),
+    (("--givens", "16"), "--givens 16: givens must satisfy"),
     (("--givens", "lots"), "--givens wants a number or a range such as 24-36"),
     (("--difficulty", "fiendish"), "Invalid value for '--difficulty'"),
     (("-n", 0), "Invalid value for '-n'"),
