@@ -37,8 +37,16 @@
 # v10: v9 (models/default.npz at commit bd85d05) continued with seven graded passes, v9's
 # recipe otherwise, for 3,000 steps: v9's held-out evaluations were still rising when it
 # stopped, and each graded pass added so far (v3 to v5, v9) moved the solve rates.
+# At step 1,000 (the first evaluation) it trailed v9's run at the same step on the
+# held-out 22-given puzzles and solved fewer held-out 23-27-given puzzles than v9 at three
+# times the calls; it was stopped there (models/README.md, Phase 10).
 #
-# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v10 [OUT] [extra train flags]
+# v11: v9 (models/default.npz at commit bd85d05) continued at six graded passes, v9's
+# recipe otherwise, on harder data: every pool puzzle walked down to 20-24 givens
+# (`--walk 20-24`; v9's pool holds minimal puzzles of about 22-27 givens from random
+# removal), the pool growing 0.4 puzzles a step since walked puzzles are slower to make.
+#
+# Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v11 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
 # `git show 2ac6ded:models/default.npz > runs/v3/v3.npz`; v5: v4's, or
 # `git show 19e0367:models/default.npz > runs/v4/v4.npz`; v6: v5's, or
@@ -46,7 +54,7 @@
 # v7's OUT does not hold (its trainer kept step 2,000):
 # `git show 83737e5:models/default.npz > runs/v7/v7-final.npz`; v9: v8's OUT, or
 # `git show 4baa42f:models/default.npz > runs/v8/v8.npz`; v10: v9's OUT, or
-# `git show bd85d05:models/default.npz > runs/v9/v9.npz`). Run it again after a stop to
+# `git show bd85d05:models/default.npz > runs/v9/v9.npz`; v11: the same). Run it again after a stop to
 # resume from OUT's checkpoint (NAME.ckpt.npz beside it); extra flags such as
 # --max-minutes 60 apply to both a fresh run and a resumed one.
 set -euo pipefail
@@ -64,7 +72,10 @@ case $STAGE in
                                               --eval-data data/eval_22.csv --eval-every 1000) ;;
     v10) INIT=${INIT:-runs/v9/v9.npz}; RECIPE=(--seed 11 --loops 7 --lr 2e-4 --steps 3000 --path-share 0.75
                                                --eval-data data/eval_22.csv --eval-every 1000) ;;
-    *) echo "usage: scripts/continue_training.sh v2|...|v10 [OUT] [train flags]" >&2; exit 2 ;;
+    v11) INIT=${INIT:-runs/v9/v9.npz}; RECIPE=(--seed 12 --loops 6 --lr 2e-4 --steps 2500 --path-share 0.75
+                                               --walk 20-24 --pool-per-step 0.4
+                                               --eval-data data/eval_22.csv --eval-every 500) ;;
+    *) echo "usage: scripts/continue_training.sh v2|...|v11 [OUT] [train flags]" >&2; exit 2 ;;
 esac
 OUT=${2:-runs/$STAGE/$STAGE.npz}
 shift $(( $# < 2 ? $# : 2 ))
