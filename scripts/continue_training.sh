@@ -38,13 +38,14 @@
 # recipe otherwise, for 3,000 steps: v9's held-out evaluations were still rising when it
 # stopped, and each graded pass added so far (v3 to v5, v9) moved the solve rates.
 # At step 1,000 (the first evaluation) it trailed v9's run at the same step on the
-# held-out 22-given puzzles and solved fewer held-out 23-27-given puzzles than v9 at three
-# times the calls; it was stopped there (models/README.md, Phase 10).
+# held-out 22-given puzzles and solved fewer held-out 23-27-given puzzles than v9 at more
+# than twice the calls; it was stopped there (models/README.md, Phase 10).
 #
 # v11: v9 (models/default.npz at commit bd85d05) continued at six graded passes, v9's
-# recipe otherwise, on harder data: every pool puzzle walked down to 20-24 givens
+# recipe otherwise, on puzzles with fewer givens: every pool puzzle walked down to 20-24 givens
 # (`--walk 20-24`; v9's pool holds minimal puzzles of about 22-27 givens from random
 # removal), the pool growing 0.4 puzzles a step since walked puzzles are slower to make.
+# Its held-out 23-27-given puzzles came out as v9's; not shipped (models/README.md, Phase 11).
 #
 # Usage: [INIT=model.npz] scripts/continue_training.sh v2|...|v11 [OUT] [extra train flags]
 # INIT defaults to the model the recipe starts from (v3: v2's default OUT; v4: v3's, or
