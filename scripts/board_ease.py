@@ -16,7 +16,7 @@ import numpy as np
 
 from sudoku_tf.board import EMPTY
 from sudoku_tf.data import load_dataset, reveal, singles_path
-from sudoku_tf.guided_search import propagate, to_boards, to_masks
+from sudoku_tf.candidates import propagate, to_boards, to_masks
 
 
 def decided_share(boards: np.ndarray, rounds: int | None) -> float:

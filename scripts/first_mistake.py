@@ -25,7 +25,7 @@ import numpy as np
 from sudoku_tf.board import EMPTY
 from sudoku_tf.data import load_dataset
 from sudoku_tf.decode import iterative
-from sudoku_tf.guided_search import propagate, to_boards, to_masks
+from sudoku_tf.candidates import propagate, to_boards, to_masks
 from sudoku_tf.settings import decoding_network, load_with_settings
 
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read_boards
+from .candidates import propagate, to_boards, to_masks
 from .generator import augment
-from .guided_search import propagate, to_boards, to_masks
 from .outputs import check_free, open_new
 
 FORMATS = (".txt", ".csv", ".npz")

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .board import EMPTY, N_CELLS, candidates_mask, has_conflict
+from .candidates import propagate, to_masks
 from .nn import ModelFileError, NetworkTransformer, load
 from .generator import apply_symmetries, random_symmetries
-from .guided_search import guided_search, propagate, to_masks
+from .guided_search import guided_search
 
 STRATEGIES = ("oneshot", "iterative", "search")   # the pure strategies, which eval measures
 AUTO = "auto"       # iterative decoding, and guided search where it gets stuck: solve's default

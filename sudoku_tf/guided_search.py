@@ -1,8 +1,8 @@
 """Guided depth-first search on candidate bitmasks, batched over many puzzles.
 
-Constraint propagation (naked and hidden singles) runs in NumPy on every pending node
-at once; which cell to branch on and which digit to try first come from a `predict`
-callable. Nothing here knows about networks; `decode.guided` plugs one in.
+Every pending node is propagated at once (`candidates.propagate`); which cell to branch
+on and which digit to try first come from a `predict` callable. Nothing here knows
+about networks; `decode.guided` plugs one in.
 """
 
 from __future__ import annotations
@@ -11,77 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .board import CELL_UNITS, EMPTY, N_CELLS, UNITS
+from .board import EMPTY, N_CELLS
+from .candidates import POPCOUNT, allowed, propagate, to_boards, to_masks
 from . import solver
 
-ALL = 0x1FF                                             # bit d - 1 set: digit d still possible
-POPCOUNT = np.array([bin(m).count("1") for m in range(ALL + 1)], np.int8)
-DIGIT_OF = np.zeros(ALL + 1, np.int8)                   # single-bit mask -> its digit, else 0
-DIGIT_OF[1 << np.arange(9)] = np.arange(1, 10)
-_SHIFTS = np.arange(9, dtype=np.uint16)
 _PRIOR = 1e-6            # keeps a digit the network rules out (probability 0) orderable
-
-
-def to_masks(boards: np.ndarray) -> np.ndarray:
-    """(B, 81) boards -> (B, 81) uint16 candidates: a given's own bit, all nine when empty."""
-    boards = np.asarray(boards)
-    given = np.left_shift(1, np.maximum(boards.astype(np.int32) - 1, 0)).astype(np.uint16)
-    return np.where(boards == EMPTY, np.uint16(ALL), given)
-
-
-def to_boards(masks: np.ndarray) -> np.ndarray:
-    """(B, 81) candidates -> (B, 81) int8 boards: the digit of each decided cell, else 0."""
-    return DIGIT_OF[masks]
-
-
-def _unit_once_twice(masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit (B, 27): digits seen in at least one cell of it, and in at least two."""
-    cells = masks[:, UNITS]                             # (B, 27, 9)
-    once = np.zeros(cells.shape[:2], np.uint16)
-    twice = np.zeros_like(once)
-    for k in range(9):
-        twice |= once & cells[:, :, k]
-        once |= cells[:, :, k]
-    return once, twice
-
-
-def _around(unit_bits: np.ndarray) -> np.ndarray:
-    """(B, 27) bits per unit -> (B, 81): the union over each cell's row, column and box."""
-    per_cell = unit_bits[:, CELL_UNITS]                 # (B, 81, 3)
-    return per_cell[:, :, 0] | per_cell[:, :, 1] | per_cell[:, :, 2]
-
-
-def propagate(masks: np.ndarray, rounds: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Apply naked and hidden singles to (B, 81) candidate masks until nothing changes
-    (or for at most `rounds` rounds, each applying both once to every cell).
-
-    Returns the reduced masks and ok (B,) bool; ok is False where a contradiction shows
-    up: a cell with no candidate, a digit decided twice in a unit, a digit with no place
-    left in a unit, or a cell that is the only place for two digits.
-    """
-    masks = np.array(masks, np.uint16)
-    ok = np.ones(len(masks), bool)
-    rows = np.arange(len(masks))
-    done = 0
-    while rows.size and (rounds is None or done < rounds):
-        done += 1
-        m = masks[rows]
-        single = POPCOUNT[m] == 1
-        decided, clash = _unit_once_twice(np.where(single, m, 0))
-        # naked singles: a decided digit leaves the other cells of its units
-        m = np.where(single, m, m & ~_around(decided))
-        # hidden singles: a digit with one place left in a unit goes there
-        placed, crowded = _unit_once_twice(m)
-        hidden = _around(placed & ~crowded) & m
-        bad = ((clash != 0).any(1) | (placed != ALL).any(1)
-               | (POPCOUNT[hidden] > 1).any(1))
-        m = np.where(hidden != 0, hidden, m)
-        bad |= (m == 0).any(1)
-        changed = (m != masks[rows]).any(1)
-        masks[rows] = m
-        ok[rows[bad]] = False
-        rows = rows[changed & ~bad]
-    return masks, ok
 
 
 @dataclass
@@ -141,7 +75,7 @@ def _renormalised(frames: list[_Frame]) -> tuple[np.ndarray, np.ndarray]:
     how sure the best digit of each open cell is, (F, 81) (-1 where a cell is decided)."""
     masks = np.stack([f.masks for f in frames])                          # (F, 81)
     probs = np.stack([f.probs for f in frames])                          # (F, 81, 9)
-    legal = (masks[..., None] >> _SHIFTS) & 1 == 1                        # (F, 81, 9)
+    legal = allowed(masks)                                               # (F, 81, 9)
     p = np.where(legal, probs + _PRIOR, 0.0)
     p /= p.sum(-1, keepdims=True)
     return p, np.where(POPCOUNT[masks] > 1, p.max(-1), -1.0)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .board import CELL_UNITS, N_CELLS, UNITS
+from .candidates import ALL
 
-ALL = 0x1FF                                       # bit d - 1 set: digit d still possible
 _CELL_UNITS = [tuple(int(u) for u in units) for units in CELL_UNITS]
 _UNITS = [tuple(int(i) for i in unit) for unit in UNITS]
 _BIT = [0] + [1 << (d - 1) for d in range(1, 10)]

@@ -8,7 +8,7 @@ import pytest
 from sudoku_tf.board import PuzzleError, count_givens, is_valid_solution
 from sudoku_tf.data import (check_output, load_dataset, make_batch, reveal, save_dataset,
                             singles_path)
-from sudoku_tf.guided_search import propagate, to_boards, to_masks
+from sudoku_tf.candidates import propagate, to_boards, to_masks
 from sudoku_tf.generator import DIFFICULTIES, PuzzleSpec, generate_one, generate_puzzles, rate
 from sudoku_tf.solver import count_solutions
 

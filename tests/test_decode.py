@@ -9,7 +9,7 @@ from sudoku_tf.decode import (Refining, SymmetryAveraged, auto, decode, guided, 
                               load_model, oneshot)
 from sudoku_tf.evaluation import fill_trace
 from sudoku_tf import guided_search as guided_search_module
-from sudoku_tf.guided_search import guided_search, propagate, to_boards, to_masks
+from sudoku_tf.guided_search import guided_search
 from sudoku_tf.nn import ModelFileError, NetworkN, save
 from sudoku_tf.solver import count_solutions, solve
 
@@ -221,39 +221,6 @@ def test_search_finds_a_valid_solution_of_a_puzzle_with_many():
     board[:9] = np.arange(1, 10)
     result = guided(StandIn(np.zeros((1, 81), np.int8), "uniform"), board)
     assert result.solved[0] and is_valid_solution(board, result.boards[0])
-
-
-def test_propagate_keeps_the_solution_and_decides_only_true_digits(puzzles):
-    boards, solutions = puzzles
-    masks, ok = propagate(to_masks(boards))
-    assert ok.all()
-    assert ((masks >> (solutions - 1).astype(np.uint16)) & 1).all()    # solution bit kept
-    decided = to_boards(masks)
-    assert ((decided == EMPTY) | (decided == solutions)).all()
-    assert (decided != EMPTY).sum() > (boards != EMPTY).sum()
-
-
-def test_propagate_solves_a_singles_puzzle_and_flags_contradictions(puzzles):
-    boards, solutions = puzzles
-    easy = boards[-1]                                       # 36-44 givens
-    masks, ok = propagate(to_masks(easy[None]))
-    assert ok[0] and (to_boards(masks)[0] == solutions[-1]).all()
-    twice = np.zeros((1, 81), np.int8)
-    twice[0, :2] = 5                                        # one digit twice in a row
-    assert not propagate(to_masks(twice))[1][0]
-
-
-def test_propagate_by_rounds_reaches_the_same_end(puzzles):
-    boards, _ = puzzles
-    closed = to_boards(propagate(to_masks(boards))[0])
-    masks, path = to_masks(boards), [boards]
-    for _ in range(81):
-        masks, _ = propagate(masks, rounds=1)
-        path.append(to_boards(masks))
-    decided = [(b != EMPTY).sum() for b in path]
-    assert decided[1] < decided[-1]                         # one round is not the whole way
-    assert all(a <= b for a, b in zip(decided, decided[1:]))
-    assert (path[-1] == closed).all()
 
 
 def test_guided_search_traces_the_path_to_the_solution(puzzles):
