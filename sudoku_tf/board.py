@@ -24,7 +24,16 @@ BOX = (ROW // 3) * 3 + COL // 3
 UNITS = np.concatenate([np.argsort(k, kind="stable").reshape(9, 9) for k in (ROW, COL, BOX)])
 # for each cell, the indices of its row, column and box in UNITS
 CELL_UNITS = np.stack([ROW, 9 + COL, 18 + BOX], axis=1)
-for _a in (ROW, COL, BOX, UNITS, CELL_UNITS):
+# how cell j relates to cell i, for attention's relation bias: RELATIONS[i, j] is one of
+# RELATION_NAMES (same box means the box and neither the row nor the column)
+RELATION_NAMES = ("same cell", "row", "column", "box", "row in box", "column in box", "none")
+_same_row, _same_col = ROW[:, None] == ROW, COL[:, None] == COL
+_same_box = BOX[:, None] == BOX
+RELATIONS = np.select(
+    [_same_row & _same_col, _same_row & ~_same_box, _same_col & ~_same_box,
+     _same_box & ~_same_row & ~_same_col, _same_row, _same_col],
+    [0, 1, 2, 3, 4, 5], default=6)                                     # (81, 81)
+for _a in (ROW, COL, BOX, UNITS, CELL_UNITS, RELATIONS):
     _a.flags.writeable = False
 
 # for has_conflict: digit d as 16 ** (d - 1) (sums stay exact in float64), the

@@ -135,7 +135,7 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
 # ------------------------------------------------------------------ train
 
 _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops",
-                "feedback", "state_norm")
+                "feedback", "state_norm", "relations")
 _TRAIN_DEFAULTS = TrainConfig()
 
 
@@ -173,6 +173,13 @@ def _config_default(key: str) -> dict:
               help="Passes per step with a loss and gradients  [default: --loops]")
 @click.option("--free-passes", **_config_default("free_passes"),
               help="LO-HI: a random number of gradient-free passes before them, per step.")
+@click.option("--late-share", type=click.FloatRange(0, 1), **_config_default("late_share"),
+              help="Share of steps whose gradient-free passes come from --late-passes.")
+@click.option("--late-passes", **_config_default("late_passes"),
+              help="LO-HI: gradient-free passes on a late-state step (states reached only "
+                   "after long thinking).")
+@click.option("--relations/--no-relations", **_config_default("relations"),
+              help="Each attention head learns a bias per cell relation (same row, column, box...).")
 @click.option("--carry", type=click.IntRange(min=1), **_config_default("carry"),
               help="Optimizer steps per batch, each going on from the state the last reached.")
 @click.option("--norm", type=click.Choice(NORMS), **_config_default("norm"),
@@ -253,7 +260,7 @@ def train(ctx, config_file, resume, force, quiet, **options) -> None:
 
     given = {k: v for k, v in options.items()
              if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
-    for key in ("givens", "free_passes", "walk"):
+    for key in ("givens", "free_passes", "late_passes", "walk"):
         if key in given:
             given[key] = _parse_range(given[key], "--" + key.replace("_", "-"))
     for key in ("data", "eval_data", "out", "init_from"):

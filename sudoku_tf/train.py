@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .board import BOX, COL, ROW
+from .board import BOX, COL, RELATIONS, ROW
 from .data import difficulty_weights, load_dataset, make_batch, reveal
 from .decode import Refining
 from .evaluation import evaluate, reference_solutions
@@ -45,10 +45,16 @@ class TrainConfig:
     n_loops: int = 2               # weight-tied passes over the blocks: the model's default
     feedback: bool = False         # each pass also sees the previous pass's probabilities
     state_norm: bool = False       # a LayerNorm on the carried state before each pass reads it
+    relations: bool = False        # each head learns a bias per cell relation (row, column, box...)
     # recurrence in training: per step, a random number of gradient-free passes in
     # free_passes (inclusive), then grad_passes passes with a loss after each
     grad_passes: int | None = None     # None: n_loops
     free_passes: tuple[int, int] = (0, 0)
+    # late-state training: on this share of steps the gradient-free passes are instead
+    # a random number in late_passes, so the graded passes learn from states reached
+    # only after long thinking
+    late_share: float = 0.0
+    late_passes: tuple[int, int] = (16, 128)
     carry: int = 1                 # optimizer steps per batch, each going on from the last's state
     # optimisation
     steps: int = 18000
@@ -83,6 +89,7 @@ class TrainConfig:
     def __post_init__(self):
         self.givens = tuple(int(g) for g in self.givens)
         self.free_passes = tuple(int(p) for p in self.free_passes)
+        self.late_passes = tuple(int(p) for p in self.late_passes)
         self.walk = None if self.walk is None else tuple(int(g) for g in self.walk)
         self.data = [str(p) for p in self.data]
         checks = [
@@ -96,6 +103,9 @@ class TrainConfig:
              "grad passes, carry and eval passes must be positive"),
             (len(self.free_passes) == 2 and 0 <= self.free_passes[0] <= self.free_passes[1],
              f"free passes must be a range of non-negative counts, got {self.free_passes}"),
+            (len(self.late_passes) == 2 and 0 <= self.late_passes[0] <= self.late_passes[1],
+             f"late passes must be a range of non-negative counts, got {self.late_passes}"),
+            (0 <= self.late_share <= 1, f"late share must lie in [0, 1], got {self.late_share}"),
             (self.eval_threshold is None or 0 < self.eval_threshold <= 1,
              "eval threshold must lie in (0, 1]"),
             (self.walk is None or (len(self.walk) == 2 and 17 <= self.walk[0] <= self.walk[1]),
@@ -121,6 +131,7 @@ class TrainConfig:
         out = asdict(self)
         out["givens"] = list(self.givens)
         out["free_passes"] = list(self.free_passes)
+        out["late_passes"] = list(self.late_passes)
         out["walk"] = None if self.walk is None else list(self.walk)
         return out
 
@@ -142,6 +153,7 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
         n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.n_loops,
         feedback=cfg.feedback, state_norm=cfg.state_norm,
         positions=None if groups is None else [g.tolist() for g in groups],
+        relations=RELATIONS.tolist() if cfg.relations else None,
         clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
 
 
@@ -316,11 +328,13 @@ class Trainer:
                             cfg.path_share), None)
 
     def _passes(self) -> tuple[int, int]:
-        """(passes, grad_passes) of this step: a random number of gradient-free passes,
-        then the differentiated ones."""
+        """(passes, grad_passes) of this step: a random number of gradient-free passes
+        (from late_passes on a late-state step), then the differentiated ones."""
         cfg = self.cfg
         grad = cfg.grad_passes or cfg.n_loops
         lo, hi = cfg.free_passes
+        if cfg.late_share and self.rng.random() < cfg.late_share:
+            lo, hi = cfg.late_passes
         free = int(self.rng.integers(lo, hi + 1)) if hi > lo else lo
         return grad + free, grad
 

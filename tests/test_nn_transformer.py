@@ -48,6 +48,62 @@ def test_transformer_block_grad_matches_finite_differences(norm):
     assert_close(check_layer(block, _x(6)))
 
 
+# a relation matrix for T tokens: same token, a neighbour, anything else
+RELATIONS = np.where(np.eye(T, dtype=bool), 0, np.where(abs(np.subtract.outer(np.arange(T), np.arange(T))) == 1, 1, 2))
+
+
+def _with_bias(layer, seed=11):
+    """layer with its relation bias moved off zero, so the check sees it at work."""
+    bias = layer.attn.relation_bias if isinstance(layer, TransformerBlock) else layer.relation_bias
+    bias.value[...] = np.random.default_rng(seed).standard_normal(bias.value.shape)
+    return layer
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_attention_with_a_relation_bias_grad_matches_finite_differences(causal):
+    layer = _with_bias(MultiHeadAttention(D, H, causal=causal, seed=3, relations=RELATIONS))
+    errors = check_layer(layer, _x())
+    assert set(errors) == {"qkv.W", "qkv.b", "relation_bias", "out.W", "out.b", "x"}
+    assert_close(errors)
+
+
+def test_single_head_and_block_with_a_relation_bias_grad_match_finite_differences():
+    assert_close(check_layer(_with_bias(AttentionHead(D, 4, seed=4, relations=RELATIONS)), _x()))
+    block = _with_bias(TransformerBlock(D, H, d_ff=7, seed=5, relations=RELATIONS))
+    block.ffn.up.b.value[:] = 0.3
+    assert_close(check_layer(block, _x(6)))
+
+
+def test_the_relation_bias_adds_one_learned_score_per_head_and_relation():
+    """A zero bias changes nothing; a bias of +50 on 'neighbour' for head 0 only makes
+    that head put all its mass on the neighbours, leaving head 1 as it was."""
+    plain = MultiHeadAttention(D, H, seed=3)
+    biased = MultiHeadAttention(D, H, seed=3, relations=RELATIONS)
+    assert biased.relation_bias.value.shape == (H, 3)
+    x = _x().astype(np.float32)
+    np.testing.assert_allclose(biased.forward(x), plain.forward(x), rtol=1e-6)
+    biased.relation_bias.value[0, 1] = 50.0
+    biased.forward(x)
+    plain.forward(x)
+    neighbours = (RELATIONS == 1)
+    np.testing.assert_allclose(biased.attention_weights[:, 0].sum(-1, where=neighbours), 1, atol=1e-5)
+    np.testing.assert_allclose(biased.attention_weights[:, 1], plain.attention_weights[:, 1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("relations, message", [
+    (np.zeros((T, T + 1), int), "square"), (-np.ones((T, T), int), "non-negative"),
+    (np.zeros((T, T)) + 0.5, "integer")])
+def test_a_bad_relation_matrix_is_refused(relations, message):
+    with pytest.raises(ValueError, match=message):
+        MultiHeadAttention(D, H, relations=relations)
+
+
+def test_a_relation_matrix_for_another_length_names_both_lengths():
+    layer = MultiHeadAttention(D, H, relations=RELATIONS)
+    with pytest.raises(ValueError, match=f"for {T} tokens, the input has {T + 1}"):
+        layer.forward(_x(shape=(B, T + 1, D)))
+
+
 @pytest.mark.parametrize("layer", [MultiHeadAttention(D, H), AttentionHead(D, 4)],
                          ids=["multi-head", "single head"])
 @pytest.mark.parametrize("shape", [(T, D), (B, T, D + 1)], ids=["2-D", "wrong width"])
@@ -74,8 +130,9 @@ def _task(seed=8):
     {"positions": [[0, 0, 1, 1, 2], [0, 1, 0, 1, 0]]},
     {"n_loops": 3, "feedback": True}, {"n_loops": 2, "feedback": True, "norm": "post"},
     {"n_loops": 3, "feedback": True, "state_norm": True},
+    {"n_loops": 2, "feedback": True, "relations": RELATIONS.tolist()},
 ], ids=["plain", "post-norm", "recurrent-depth", "factorised-positions", "feedback",
-        "feedback-post-norm", "state-norm"])
+        "feedback-post-norm", "state-norm", "relation-bias"])
 def test_network_transformer_masked_loss_grad_matches_finite_differences(kw):
     model = _tiny_model(**kw)
     tokens, targets, mask = _task()
@@ -292,3 +349,16 @@ def test_bad_shapes_raise_value_errors_naming_the_problem():
         TransformerBlock(8, 2, 8, norm="middle")
     with pytest.raises(ValueError, match="expected sequences of 5"):
         _tiny_model().predict(np.zeros(6, int))
+
+
+def test_a_relation_bias_is_saved_with_its_relations_and_loads_back(tmp_path):
+    model = _tiny_model(relations=RELATIONS.tolist())
+    for block in model.blocks:
+        _with_bias(block)
+    tokens = np.random.default_rng(2).integers(0, 4, (2, T))
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.blocks[1].attn.relation_bias.value,
+                                  model.blocks[1].attn.relation_bias.value)
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+    assert not np.allclose(model.predict(tokens), _tiny_model().predict(tokens))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from sudoku_tf.board import RELATION_NAMES
 from sudoku_tf.cli import cli
 from sudoku_tf.data import reveal, save_dataset
 from sudoku_tf.evaluation import evaluate
@@ -54,9 +55,11 @@ def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
 
 
 RECURRENT = dict(feedback=True, n_loops=3, grad_passes=1, free_passes=(0, 3), carry=3)
+LATE_STATE = dict(feedback=True, n_loops=2, relations=True, late_share=0.5, late_passes=(3, 6))
 
 
-@pytest.mark.parametrize("recurrence", [{}, RECURRENT], ids=["plain", "recurrent"])
+@pytest.mark.parametrize("recurrence", [{}, RECURRENT, LATE_STATE],
+                         ids=["plain", "recurrent", "late-state"])
 def test_resume_after_ctrl_c_gives_the_same_parameters_as_an_uninterrupted_run(
         tmp_path, easy_file, monkeypatch, recurrence):
     """With carry 3 the Ctrl-C lands mid-batch: the carried batch and state resume too."""
@@ -157,6 +160,33 @@ def test_recurrent_steps_draw_their_passes_and_carry_batches_with_their_state(tm
     assert len({p for _, p, _, _ in seen}) > 1                      # the count is drawn per step
     assert [s is None for _, _, _, s in seen] == [True, False, False] * 2
     assert seen[1][0] is seen[0][0] and seen[3][0] is not seen[0][0]
+
+
+def test_late_state_steps_draw_their_free_passes_from_the_late_range(tmp_path, easy_file):
+    """A share of 1/2: about half the steps run 20-30 gradient-free passes first, the rest
+    the usual 0-1; the graded window stays 2 passes."""
+    trainer = Trainer(_config(tmp_path, easy_file, n_loops=2, free_passes=(0, 1),
+                              late_share=0.5, late_passes=(20, 30)), quiet=True)
+    drawn = [trainer._passes() for _ in range(200)]
+    assert {g for _, g in drawn} == {2}
+    free = np.array([p - g for p, g in drawn])
+    late = free >= 20
+    assert set(free[~late]) == {0, 1} and free[late].min() >= 20 and free[late].max() <= 30
+    assert 70 < late.sum() < 130
+
+
+def test_relations_give_every_block_a_zero_bias_so_an_init_from_starts_as_its_source(
+        tmp_path, easy_file):
+    first = Trainer(_config(tmp_path / "a", easy_file, steps=2, eval_every=2), quiet=True)
+    first.run()
+    second = Trainer(_config(tmp_path / "b", easy_file, relations=True,
+                             init_from=first.cfg.out), quiet=True)
+    for block in second.model.blocks:
+        assert block.attn.relation_bias.value.shape == (TINY["n_heads"], len(RELATION_NAMES))
+        assert not block.attn.relation_bias.value.any()
+    boards = np.zeros((2, 81), np.int8)
+    np.testing.assert_allclose(second.model.predict(boards), load(first.cfg.out).predict(boards),
+                               rtol=1e-6)
 
 
 def test_curriculum_lowers_the_fewest_givens_or_hard_first_raises_the_most():
@@ -377,7 +407,8 @@ def test_train_command_takes_the_recurrence_options(tmp_path, easy_file):
         "--blocks", "1", "--batch-size", "8", "--eval-size", "4", "--loops", "3", "--feedback",
         "--state-norm", "--grad-passes", "1", "--free-passes", "0-2", "--carry", "2", "--eval-passes", "4",
         "--eval-threshold", "0.5", "--max-cpu-minutes", "5", "--hard-first", "--curriculum", "9",
-        "--difficulty-power", "1.5", "--path-share", "0.25"])
+        "--difficulty-power", "1.5", "--path-share", "0.25", "--late-share", "0.2",
+        "--late-passes", "4-9", "--relations"])
     assert result.exit_code == 0, result.output
     model, meta = load_with_meta(out)
     cfg = meta["train"]["config"]
@@ -387,3 +418,5 @@ def test_train_command_takes_the_recurrence_options(tmp_path, easy_file):
     assert (cfg["eval_passes"], cfg["eval_threshold"], cfg["max_cpu_minutes"]) == (4, 0.5, 5)
     assert (cfg["hard_first"], cfg["curriculum"], cfg["difficulty_power"]) == (True, 9, 1.5)
     assert cfg["path_share"] == 0.25
+    assert (cfg["late_share"], cfg["late_passes"], cfg["relations"]) == (0.2, [4, 9], True)
+    assert model.blocks[0].attn.relation_bias.value.shape == (2, len(RELATION_NAMES))

@@ -32,14 +32,16 @@ class NetworkTransformer(Module):
     token embedding back in each time; it is the number of passes a call runs unless it
     asks for another. feedback=True also feeds each pass a learned projection of the
     previous pass's class probabilities; state_norm=True normalises the carried state
-    (a LayerNorm) before each pass reads it.
+    (a LayerNorm) before each pass reads it. relations: None, or a (seq_len, seq_len)
+    matrix of small integer ids relating each query position to each key position;
+    every attention head then learns one score bias per id (zero at first).
     """
 
     def __init__(self, seq_len: int, vocab_size: int = 10, d_model: int = 64, n_heads: int = 4,
                  d_ff: int = 128, n_blocks: int = 4, n_classes: int = 9, norm: str = "pre",
                  positions: list[list[int]] | None = None, n_loops: int = 1,
                  feedback: bool = False, state_norm: bool = False,
-                 lr: float | None = None, clip: float = 1.0,
+                 relations: list[list[int]] | None = None, lr: float | None = None, clip: float = 1.0,
                  warmup: int | None = None,
                  optimizer: OptimizerSpec = None, seed=None):
         """lr (default 1e-3) and warmup (steps of linear warmup) build the default Adam;
@@ -50,13 +52,14 @@ class NetworkTransformer(Module):
         self._pos_ids = _position_ids(positions, seq_len)        # list of (T,) int arrays
         self._args = dict(sizes, norm=norm, clip=float(clip or 0.0), feedback=bool(feedback),
                           state_norm=bool(state_norm),
-                          positions=None if positions is None else [p.tolist() for p in self._pos_ids])
+                          positions=None if positions is None else [p.tolist() for p in self._pos_ids],
+                          relations=None if relations is None else np.asarray(relations).tolist())
         rng = as_generator(seed)
         self.token = EmbeddingMatrix(vocab_size, d_model, seed=rng)
         self.positions = [EmbeddingMatrix(int(ids.max()) + 1, d_model, seed=rng)
                           for ids in self._pos_ids]
-        self.blocks = [TransformerBlock(d_model, n_heads, d_ff, norm=norm, seed=rng)
-                       for _ in range(n_blocks)]
+        self.blocks = [TransformerBlock(d_model, n_heads, d_ff, norm=norm, seed=rng,
+                                        relations=relations) for _ in range(n_blocks)]
         self.ln_f = LayerNorm(d_model) if norm == "pre" else None
         self.head = WeightMatrix(d_model, n_classes, seed=rng)
         self.feedback = WeightMatrix(n_classes, d_model, bias=False, seed=rng) if feedback else None

@@ -41,16 +41,20 @@ class TransformerBlock(Module):
 
     norm="pre":  h = x + attn(ln1(x));  y = h + ffn(ln2(h))   (stable when deep)
     norm="post": h = ln1(x + attn(x));  y = ln2(h + ffn(h))   (the original Transformer)
+
+    relations: an optional (T, T) integer matrix for a learned per-head attention bias
+    (see `MultiHeadAttention`).
     """
 
     def __init__(self, d_model: int, n_heads: int, d_ff: int, norm: str = "pre",
-                 causal: bool = False, seed=None):
+                 causal: bool = False, seed=None, relations=None):
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
         if d_ff <= 0:
             raise ValueError(f"d_ff must be positive, got {d_ff}")
         rng = as_generator(seed)
-        self.attn = MultiHeadAttention(d_model, n_heads, causal=causal, seed=rng)
+        self.attn = MultiHeadAttention(d_model, n_heads, causal=causal, seed=rng,
+                                       relations=relations)
         self.ln1 = LayerNorm(d_model)
         self.ffn = FeedForward(d_model, d_ff, seed=rng)
         self.ln2 = LayerNorm(d_model)
