@@ -35,7 +35,8 @@ from pathlib import Path
 from sudoku_tf import evaluation
 from sudoku_tf.board import read_boards
 from sudoku_tf.charts import line_chart_svg
-from sudoku_tf.decode import Refining, iterative, load_model
+from sudoku_tf.decode import Refining, iterative
+from sudoku_tf.models import load_model
 from sudoku_tf.train import TrainConfig, Trainer, checkpoint_path
 
 RUNS = Path("runs/ablation")
@@ -98,7 +99,7 @@ def score(arms: list[str], passes: list[int], solve_passes: list[int], limit: in
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     done = {(r["arm"], r["set"], r["measure"], r["passes"]) for r in results}
     for arm in arms:
-        model = load_model(RUNS / arm / "model.npz")
+        model = load_model(RUNS / arm / "model.npz").network
         for name, path in SETS.items():
             if not Path(path).exists():
                 print(f"{path} not made yet: skipped (see README for the command)", file=sys.stderr)

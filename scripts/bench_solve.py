@@ -26,8 +26,9 @@ import numpy as np
 from sudoku_tf.board import PuzzleError
 from sudoku_tf.data import load_dataset
 from sudoku_tf.decode import BATCH_SIZE, MAX_CALLS, STRATEGIES, decode
+from sudoku_tf.models import load_model
 from sudoku_tf.nn import ModelFileError
-from sudoku_tf.settings import decoding_network, load_with_settings, search_network
+from sudoku_tf.settings import decoding_network, search_network
 
 DEFAULT_DATA = "data/eval1000.csv"          # the 1,000-puzzle evaluation set
 
@@ -61,13 +62,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="ignore the settings the model carries: its trained passes alone")
     args = parser.parse_args(argv)
     try:
-        model, carried = load_with_settings(args.model)
+        loaded = load_model(args.model)
         puzzles = load_dataset(args.data)[0][:args.limit]
     except (ModelFileError, PuzzleError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    carried = {} if args.as_trained else carried
-    network, refining, used = decoding_network(model, carried, {})
+    carried = {} if args.as_trained else loaded.settings
+    network, refining, used = decoding_network(loaded.network, carried, {})
     views = {"network": (network, used), "search": search_network(refining, carried, {})}
     for name, (_, settings) in views.items():
         print(f"{args.data}: {len(puzzles)} puzzles, model {args.model}, {name} at symmetries "

@@ -24,9 +24,10 @@ import numpy as np
 
 from sudoku_tf.board import EMPTY
 from sudoku_tf.data import load_dataset
-from sudoku_tf.decode import iterative
 from sudoku_tf.candidates import propagate, to_boards, to_masks
-from sudoku_tf.settings import decoding_network, load_with_settings
+from sudoku_tf.decode import iterative
+from sudoku_tf.models import load_model
+from sudoku_tf.settings import decoding_network
 
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
 
@@ -75,11 +76,11 @@ def decoding_setup(args):
     the network as `eval` builds it from the model's settings, flags winning."""
     puzzles, solutions = load_dataset(args.file)
     puzzles, solutions = puzzles[:args.limit], solutions[:args.limit]
-    model, carried = load_with_settings(args.model)
-    net, _, used = decoding_network(model, carried, {"symmetries": args.symmetries,
-                                                     "passes": args.passes,
-                                                     "threshold": args.threshold})
-    return puzzles, solutions, model, net, used
+    loaded = load_model(args.model)
+    net, _, used = decoding_network(loaded.network, loaded.settings,
+                                    {"symmetries": args.symmetries, "passes": args.passes,
+                                     "threshold": args.threshold})
+    return puzzles, solutions, loaded.network, net, used
 
 
 def main() -> None:

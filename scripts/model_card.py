@@ -35,8 +35,9 @@ from pathlib import Path
 
 from sudoku_tf.board import read_boards
 from sudoku_tf.charts import line_chart_svg
-from sudoku_tf.decode import Refining, iterative, load_model
+from sudoku_tf.decode import Refining, iterative
 from sudoku_tf.evaluation import one_call_accuracy, solve_rate_error
+from sudoku_tf.models import load_model
 
 # run name -> (its log, the steps its starting weights had already seen)
 RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000),
@@ -69,7 +70,7 @@ def curves() -> None:
 
 def passes(model_path: str, counts: list[int], solve_counts: list[int], limit: int,
            folder: Path, chart: Path) -> None:
-    model = load_model(model_path)
+    model = load_model(model_path).network
     saved = folder / "passes.json"
     results = json.loads(saved.read_text()) if saved.exists() else []
     done = {(r["set"], r["measure"], r["passes"]) for r in results}

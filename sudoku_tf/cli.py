@@ -17,6 +17,7 @@ from . import __version__
 from .data import check_output, save_dataset
 from .decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
+from .models import SHIPPED, load_model, shipped, store_settings
 from .nn.transformer import NORMS
 from .train import POSITIONS, TrainConfig
 
@@ -306,9 +307,7 @@ def _read_config(path: Path) -> dict:
 
 # ------------------------------------------------------------------ solve and eval
 
-DEFAULT_MODEL = Path("models/default.npz")
 DEFAULT_PUZZLES = Path("data/eval1000.csv")      # what `report` analyses
-CHECKOUT = Path(__file__).resolve().parents[1]   # the repository this package runs from
 _PUZZLE_CHARS = set("0123456789. \n")
 
 
@@ -354,7 +353,7 @@ def _decode_options(strategies: tuple, default: str, strategy_help: str):
     """The options `solve` and `eval` share: the model and how to decode with it."""
     options = [
         click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-                     default=DEFAULT_MODEL, show_default=True, help="Trained model file."),
+                     default=SHIPPED, show_default=True, help="Trained model file."),
         click.option("--strategy", type=click.Choice(strategies), default=default,
                      show_default=True, help=strategy_help),
         click.option("--per-step", type=click.IntRange(min=1), default=1, show_default=True,
@@ -407,21 +406,13 @@ def _looks_like_a_puzzle(text: str) -> bool:
     return bool(cells) and (set(text) <= _PUZZLE_CHARS or len(cells) == 81)
 
 
-def _shipped(path, default: Path):
-    """path (a str or a Path), unless it is the default and the working directory lacks
-    it: then the file the repository ships, so `sudoku-tf solve` works from any directory."""
-    if str(path) == str(default) and not default.exists() and (CHECKOUT / default).exists():
-        return type(path)(CHECKOUT / default)
-    return path
-
-
 def _load_model(path: Path):
     """The model at path and the decoding settings it carries; InputError if unusable."""
     from .nn import ModelFileError
-    from .settings import load_with_settings
 
     try:
-        return load_with_settings(path)
+        loaded = load_model(path)
+        return loaded.network, loaded.settings
     except ModelFileError as err:
         hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
         raise InputError(f"{err}{hint}") from None
@@ -477,7 +468,7 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
     from .evaluation import records
 
     boards, _ = _read_puzzles(puzzles)
-    model_path = _shipped(model_path, DEFAULT_MODEL)
+    model_path = shipped(model_path, SHIPPED)
     model, refining, used, search = _network(model_path, as_trained, strategy, **given)
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
@@ -554,7 +545,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, as
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
-    model_path = _shipped(model_path, DEFAULT_MODEL)
+    model_path = shipped(model_path, SHIPPED)
     model, refining, used, _ = _network(model_path, as_trained, strategy, **given)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
@@ -588,7 +579,7 @@ def _format_eval(report: dict) -> str:
 
 @cli.command()
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEFAULT_MODEL, show_default=True, help="Trained model file.")
+              default=SHIPPED, show_default=True, help="Trained model file.")
 @click.option("--puzzles", default=str(DEFAULT_PUZZLES), show_default=True,
               help="Puzzles to average over (a puzzle file, or - for stdin); the first is "
                    "also decoded step by step.")
@@ -630,8 +621,8 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
         check_free(files, force)
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
-    puzzles = _shipped(puzzles, DEFAULT_PUZZLES)
-    model_path = _shipped(model_path, DEFAULT_MODEL)
+    puzzles = shipped(puzzles, DEFAULT_PUZZLES)
+    model_path = shipped(model_path, SHIPPED)
     boards, solutions = _read_puzzles(puzzles)
     model, carried = _load_model(model_path)
     passes = passes or carried.get("passes")
@@ -668,11 +659,10 @@ def defaults(model_path, reset, **changes) -> None:
       sudoku-tf defaults models/mine.npz --reset
     """
     from .nn import ModelFileError
-    from .settings import store
 
     if reset or any(v is not None for v in changes.values()):
         try:
-            settings = store(model_path, changes, reset)
+            settings = store_settings(model_path, changes, reset)
         except ModelFileError as err:
             raise InputError(str(err)) from None
     else:

@@ -12,7 +12,6 @@ import numpy as np
 
 from .board import EMPTY, N_CELLS, candidates_mask, has_conflict
 from .candidates import propagate, to_masks
-from .nn import ModelFileError, NetworkTransformer, load
 from .generator import apply_symmetries, random_symmetries
 from .guided_search import guided_search
 
@@ -43,20 +42,6 @@ class DecodeResult:
     no_solution: np.ndarray = field(default=None)
     network_solved: np.ndarray = field(default=None)
     network_placed: np.ndarray = field(default=None)
-
-
-def load_model(path) -> NetworkTransformer:
-    """A saved Sudoku model (81 cells in, 9 digits out); ModelFileError for anything else."""
-    return sudoku_model(load(path), path)
-
-
-def sudoku_model(model, path) -> NetworkTransformer:
-    """model, loaded from path, if it is a Sudoku model; ModelFileError if not."""
-    args = model.config()
-    if not isinstance(model, NetworkTransformer) or (args["seq_len"], args["n_classes"]) != (81, 9):
-        raise ModelFileError(f"{path}: a {type(model).__name__} that does not read 81 cells "
-                             f"and predict 9 digits, so not a Sudoku model")
-    return model
 
 
 class SymmetryAveraged:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-from .decode import Refining, SymmetryAveraged, sudoku_model
-from .nn import ModelFileError, NetworkTransformer, load_checkpoint, save
+from .decode import Refining, SymmetryAveraged
 
 # every setting, with the value used when neither the command line nor the model gives one
 BUILT_IN = {"symmetries": 1, "passes": None, "halt_after": None, "confident": None,
@@ -38,16 +37,6 @@ def check(settings: dict) -> dict:
                                            and 0 < value <= 1):
             raise ValueError(f"decoding setting {name} must lie in (0, 1], got {value!r}")
     return settings
-
-
-def load_with_settings(path) -> tuple[NetworkTransformer, dict]:
-    """The Sudoku model at path and the decoding settings it carries (only those it sets)."""
-    model, meta, _ = load_checkpoint(path)
-    sudoku_model(model, path)
-    try:
-        return model, check(dict(meta.get("decode") or {}))
-    except (ValueError, TypeError) as err:
-        raise ModelFileError(f"{path}: {err}") from None
 
 
 def resolve(given: dict, carried: dict) -> dict:
@@ -86,15 +75,3 @@ def for_search(settings: dict) -> dict:
 def _averaged(refining, k: int):
     """The refining network averaged over k symmetries (itself for one)."""
     return SymmetryAveraged(refining, k) if k > 1 else refining
-
-
-def store(path, changes: dict, reset: bool = False) -> dict:
-    """Writes `changes` into the settings the model file at path carries (starting from
-    none with `reset`), atomically and keeping everything else in the file; returns the
-    settings now stored."""
-    model, meta, extras = load_checkpoint(path)
-    sudoku_model(model, path)
-    settings = {} if reset else dict(meta.get("decode") or {})
-    settings.update({k: v for k, v in check(changes).items() if v is not None})
-    save(model, path, {**meta, "decode": settings}, extras)
-    return settings

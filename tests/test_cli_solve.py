@@ -185,7 +185,7 @@ def test_solve_refuses_a_damaged_model_file_in_one_line(model, corrupt, tmp_path
 
 def test_without_a_shipped_model_the_default_path_is_refused_with_a_hint(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("sudoku_tf.cli.CHECKOUT", tmp_path)       # a checkout without models/
+    monkeypatch.setattr("sudoku_tf.models.CHECKOUT", tmp_path)       # a checkout without models/
     result = run("solve", PUZZLE)
     assert result.exit_code == 2
     assert result.stderr == ("Error: models/default.npz: no such model file (train one with "

@@ -1,16 +1,15 @@
 """Decoding strategies with stand-in networks that know, ignore or fight the answer, and
-the batched propagation and guided search underneath them."""
+the guided search underneath them."""
 
 import numpy as np
 import pytest
 
 from sudoku_tf.board import EMPTY, candidates_mask, has_conflict, is_valid_solution
 from sudoku_tf.decode import (Refining, SymmetryAveraged, auto, decode, guided, iterative,
-                              load_model, oneshot)
+                              oneshot)
 from sudoku_tf.evaluation import fill_trace
 from sudoku_tf import guided_search as guided_search_module
 from sudoku_tf.guided_search import guided_search
-from sudoku_tf.nn import ModelFileError, NetworkN, save
 from sudoku_tf.solver import count_solutions, solve
 
 from standin import StandIn, wrong_given
@@ -237,12 +236,6 @@ def test_guided_search_traces_the_path_to_the_solution(puzzles):
 def test_decode_refuses_an_unknown_strategy(puzzles):
     with pytest.raises(ValueError, match="unknown strategy 'guess'"):
         decode(StandIn(puzzles[1]), puzzles[0], "guess")
-
-
-def test_load_model_refuses_a_network_that_is_not_a_sudoku_model(tmp_path):
-    save(NetworkN([2, 3, 1]), tmp_path / "xor.npz")
-    with pytest.raises(ModelFileError, match="not a Sudoku model"):
-        load_model(tmp_path / "xor.npz")
 
 
 @pytest.mark.parametrize("strategy", ["oneshot", "iterative", "search"])

@@ -5,41 +5,24 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from sudoku_tf.cli import cli
+from sudoku_tf.models import load_model, store_settings
 from sudoku_tf.nn import ModelFileError, load_checkpoint, save
-from sudoku_tf.settings import BUILT_IN, check, for_search, load_with_settings, resolve, store
-from sudoku_tf.train import TrainConfig, build_model
+from sudoku_tf.settings import BUILT_IN, check, for_search, resolve
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture
-def model(tmp_path):
-    path = tmp_path / "tiny.npz"
-    save(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2)), path,
-         meta={"train": {"note": "kept"}})
-    return path
+def model(tiny_model_file):
+    return tiny_model_file
 
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def test_stored_settings_come_back_and_leave_weights_and_meta_alone(model):
-    before, _ = load_with_settings(model)
-    assert load_with_settings(model)[1] == {}
-    assert store(model, {"symmetries": 4, "threshold": None}) == {"symmetries": 4}
-    assert store(model, {"passes": 3}) == {"symmetries": 4, "passes": 3}
-    after, settings = load_with_settings(model)
-    assert settings == {"symmetries": 4, "passes": 3}
-    tokens = np.zeros((2, 81), int)
-    np.testing.assert_array_equal(after.predict(tokens), before.predict(tokens))
-    assert load_checkpoint(model)[1]["train"] == {"note": "kept"}
-    assert store(model, {"halt_after": 2}, reset=True) == {"halt_after": 2}
 
 
 def test_the_command_line_wins_then_the_model_then_the_built_in_default():
@@ -84,7 +67,7 @@ def test_a_model_file_with_broken_settings_is_refused_in_one_line(model, tmp_pat
     broken = tmp_path / "broken.npz"
     save(loaded, broken, meta={**meta, "decode": {"symmetries": -1}})
     with pytest.raises(ModelFileError, match=r"broken.npz: decoding setting symmetries"):
-        load_with_settings(broken)
+        load_model(broken)
     result = run("solve", DATA / "example.txt", "--model", broken)
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "decoding setting symmetries" in result.stderr
@@ -109,7 +92,7 @@ def test_defaults_refuses_bad_values_and_missing_files_and_leaves_the_file_alone
 
 
 def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(model):
-    store(model, {"symmetries": 2, "passes": 3})
+    store_settings(model, {"symmetries": 2, "passes": 3})
     args = ("eval", DATA / "example.csv", "--model", model, "--json", "--strategy", "oneshot")
     carried = json.loads(run(*args).stdout)
     assert (carried["symmetries"], carried["passes"], carried["mean_passes"]) == (2, 3, 3)
@@ -120,7 +103,7 @@ def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(mod
 
 
 def test_eval_of_search_reports_and_uses_searchs_own_settings(model):
-    store(model, {"symmetries": 2, "threshold": 0.99, "search_symmetries": 1,
+    store_settings(model, {"symmetries": 2, "threshold": 0.99, "search_symmetries": 1,
                   "search_threshold": 0.9})
     args = ("eval", DATA / "example.csv", "--model", model, "--json")
     search = json.loads(run(*args, "--strategy", "search").stdout)
@@ -131,7 +114,7 @@ def test_eval_of_search_reports_and_uses_searchs_own_settings(model):
 
 
 def test_as_trained_ignores_the_models_settings_but_not_the_flags(model):
-    store(model, {"symmetries": 2, "passes": 3, "threshold": 0.9})
+    store_settings(model, {"symmetries": 2, "passes": 3, "threshold": 0.9})
     args = ("eval", DATA / "example.csv", "--model", model, "--json", "--strategy", "oneshot",
             "--as-trained")
     plain = json.loads(run(*args).stdout)
