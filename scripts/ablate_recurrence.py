@@ -34,9 +34,9 @@ from pathlib import Path
 
 from sudoku_tf import evaluation
 from sudoku_tf.board import read_boards
-from sudoku_tf.charts import line_chart_svg
 from sudoku_tf.decode import Refining, iterative
 from sudoku_tf.models import load_model
+from sudoku_tf.report.charts import line_chart_svg
 from sudoku_tf.train import TrainConfig, Trainer, checkpoint_path
 
 RUNS = Path("runs/ablation")

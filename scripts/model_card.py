@@ -34,10 +34,10 @@ import sys
 from pathlib import Path
 
 from sudoku_tf.board import read_boards
-from sudoku_tf.charts import line_chart_svg
 from sudoku_tf.decode import Refining, iterative
 from sudoku_tf.evaluation import one_call_accuracy, solve_rate_error
 from sudoku_tf.models import load_model
+from sudoku_tf.report.charts import line_chart_svg
 
 # run name -> (its log, the steps its starting weights had already seen)
 RUNS = {"v1": ("models/default.log.jsonl", 0), "v2": ("models/v2.log.jsonl", 18000),

@@ -581,8 +581,8 @@ def _format_eval(report: dict) -> str:
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path),
               default=SHIPPED, show_default=True, help="Trained model file.")
 @click.option("--puzzles", default=str(DEFAULT_PUZZLES), show_default=True,
-              help="Puzzles to average over (a puzzle file, or - for stdin); the first is "
-                   "also decoded step by step.")
+              help="Puzzles to average over (a puzzle file, or - for stdin); the one the "
+                   "passes improve most is also shown pass by pass and decoded step by step.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("reports/attention.html"), show_default=True, help="HTML file to write.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
@@ -600,10 +600,10 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
 
     Runs the model over the puzzles and measures, for every head, the attention a cell
     puts on its row, column and box, on itself and elsewhere, then labels the head row,
-    column, box, self or mixed. The page (one self-contained file) holds a table of all
-    heads, a heatmap per head, a view per block, and the first puzzle twice: the answer
-    after each pass, and decoded step by step. The table also goes to stdout, unless the
-    JSON does.
+    column, box, self or mixed. The page (one self-contained file) leads with one puzzle,
+    the one the passes improve most: the answer after each pass, and decoded step by step;
+    then a view of every head, a table, a view per block and a heatmap per head. The table
+    also goes to stdout, unless the JSON does.
 
     \b
     Examples:

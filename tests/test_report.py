@@ -1,12 +1,14 @@
 """`sudoku-tf report` end to end with tiny untrained models: well-formed self-contained
-HTML with the stated SVGs, the JSON beside it, the pass-by-pass numbers against `predict`,
-refusals, and a render in headless Chromium."""
+HTML with the stated SVGs in the stated order, the JSON beside it, the example puzzle and
+its pass-by-pass numbers against `predict`, refusals, and a render in headless Chromium."""
 
 import base64
 import json
 import runpy
+import tomllib
 import struct
 import zlib
+from fnmatch import fnmatch
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from sudoku_tf.board import EMPTY, format_line, format_lines, parse_board
-from sudoku_tf.charts import png_data_uri
+from sudoku_tf.report.charts import png_data_uri
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import NetworkN, load, save
 from sudoku_tf.report import build_report, parse_cell
+from sudoku_tf.report.example import pick_example
 from sudoku_tf.train import TrainConfig, build_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,19 +55,21 @@ class Checker(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.stack, self.tags = [], []
+        self.stack, self.tags, self.around = [], [], []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        self.around.append([(t, a) for t, a in self.stack])
         if tag not in VOID:
-            self.stack.append(tag)
+            self.stack.append((tag, dict(attrs)))
 
     def handle_startendtag(self, tag, attrs):
         assert tag in VOID | SVG_LEAVES, f"<{tag}/> is not a void element"
         self.tags.append((tag, dict(attrs)))
+        self.around.append([(t, a) for t, a in self.stack])
 
     def handle_endtag(self, tag):
-        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
+        assert self.stack and self.stack[-1][0] == tag, f"</{tag}> closes <{self.stack[-1:]}>"
         self.stack.pop()
 
 
@@ -91,6 +96,36 @@ def test_report_is_well_formed_html_with_one_head_svg_per_head(files):
     assert cards == [f"p{p}.b{b}.h{h}" for p in (1, 2) for b in (1, 2) for h in (1, 2)]
 
 
+def test_report_leads_with_the_example_and_folds_the_heads(files):
+    folder, _ = files
+    checker = parse((folder / "r.html").read_text())
+    sections = [attrs.get("id", attrs.get("class")) for tag, attrs in checker.tags
+                if tag == "section"]
+    assert sections == ["lead", "passes", "decoding", "overview", "table", "blocks", "heads"]
+    folds = [[attrs for tag, attrs in around if tag == "details"]
+             for (tag, _), around in zip(checker.tags, checker.around) if tag in ("article", "table")]
+    # the table and each head card sit in a closed fold: one per block application for the
+    # cards; the decoding section's table of steps too
+    assert len(folds) == 8 + 2 and all(len(f) == 1 and "open" not in f[0] for f in folds)
+    layers = [f[0] for f in folds if f[0].get("class") == "layer"]
+    assert len(layers) == 8 and len({id(f) for f in layers}) == 4
+    summaries = (folder / "r.html").read_text().split('<details class="layer"><summary>')[1:]
+    assert [s.split(" <span")[0] for s in summaries] == [
+        f"pass {p} · block {b}" for p in (1, 2) for b in (1, 2)]
+
+
+def test_report_inlines_its_stylesheet_and_script_from_the_package(files):
+    folder, _ = files
+    html = (folder / "r.html").read_text()
+    package = ROOT / "sudoku_tf" / "report"
+    for name, tag in [("page.css", "style"), ("page.js", "script")]:
+        text = (package / name).read_text()
+        assert f"<{tag}>{text}</{tag}>" in html and len(text) > 200
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["sudoku_tf.report"]
+    assert all(any(fnmatch(name, glob) for glob in shipped) for name in ("page.css", "page.js"))
+
+
 def test_report_fetches_nothing(files):
     folder, _ = files
     html = (folder / "r.html").read_text()
@@ -110,7 +145,7 @@ def test_untrained_model_is_all_mixed_in_json_and_table(files):
                                                                   "other"}
     assert sum(head["classes"].values()) == pytest.approx(1.0, abs=1e-3)
     example = data["example"]
-    assert example["puzzle"] == PUZZLE
+    assert example["puzzle"] == (folder / "six.txt").read_text().split()[example["index"]]
     assert all(s["correct"] == (s["digit"] == int(SOLUTION[parse_cell(s["cell"])]))
                for s in example["steps"])
     lines = result.stdout.splitlines()
@@ -145,18 +180,76 @@ def assert_same_passes(got: list[dict], expected: list[dict]):
         assert g["mean_confidence"] == pytest.approx(e["mean_confidence"], abs=1e-4)
 
 
+def test_example_is_the_puzzle_the_passes_improve_most(files):
+    folder, _ = files
+    data = json.loads((folder / "r.json").read_text())
+    model, puzzles = load(folder / "tiny.npz"), (folder / "six.txt").read_text().split()
+    keys = []
+    for puzzle in puzzles:
+        passes = fresh_passes(model, puzzle, SOLUTION, 2)
+        first, last = (np.array(list(p["board"])) for p in (passes[0], passes[-1]))
+        empty, truth = np.array(list(puzzle)) == ".", np.array(list(SOLUTION))
+        wrong = empty & (first != truth)
+        keys.append(((wrong & (last == truth)).sum(), wrong.sum()))
+    assert data["example"]["index"] == keys.index(max(keys))
+
+
 def test_pass_by_pass_matches_predict_with_that_many_passes(files):
     folder, _ = files
     data = json.loads((folder / "r.json").read_text())
-    expected = fresh_passes(load(folder / "tiny.npz"), PUZZLE, SOLUTION, 2)
+    puzzle = data["example"]["puzzle"]
+    expected = fresh_passes(load(folder / "tiny.npz"), puzzle, SOLUTION, 2)
     assert_same_passes(data["pass_by_pass"], expected)
     captions = (folder / "r.html").read_text().split("<figcaption><b>pass ")[1:]
-    n_empty = PUZZLE.count(".")
+    n_empty = puzzle.count(".")
     assert len(captions) == len(expected)
     for caption, e in zip(captions, expected):
         assert caption.startswith(f"{e['pass']}</b>: {round(e['accuracy'] * n_empty)} of "
                                   f"{n_empty} empty cells right")
         assert f"mean top probability {e['mean_confidence']:.2f}" in caption
+    lead = (folder / "r.html").read_text().split('<section id="passes">')[0]
+    assert (f"puzzle {data['example']['index'] + 1} of the 6, the one the passes improve most: "
+            f"pass 1 gets {captions[0].split('</b>: ')[1].split(' of ')[0]} of its {n_empty}") in lead
+
+
+class Scripted:
+    """A stand-in model that has, after its k-th pass, the first right[k - 1][i] empty cells
+    of puzzle i right (in reading order) and the rest wrong, each with probability 1."""
+
+    def __init__(self, puzzles, solutions, right):
+        self.rows = {p.tobytes(): i for i, p in enumerate(puzzles)}
+        self.solutions, self.right = solutions, right
+
+    def predict(self, puzzles, passes=1, state=None):
+        done = (state or 0) + passes
+        self.last_state = done
+        probs = np.zeros(puzzles.shape + (9,))
+        for b, puzzle in enumerate(puzzles):
+            i = self.rows[puzzle.tobytes()]
+            digits = self.solutions[i].copy() if self.solutions[i].all() else np.ones(81, int)
+            wrong = np.flatnonzero(puzzle == EMPTY)[self.right[done - 1][i]:]
+            digits[wrong] = digits[wrong] % 9 + 1
+            probs[b, np.arange(81), digits - 1] = 1
+        return probs
+
+
+@pytest.mark.parametrize("unsolvable, right, expected", [
+    # most fixed by the second pass (20, three times), then most wrong after the first
+    ((), [[5, 5, 2, 0, 5], [10, 25, 22, 20, 5]], 3),
+    ((3,), [[5, 5, 2, 0, 5], [10, 25, 22, 20, 5]], 2),     # a puzzle without a solution is skipped
+    ((), [[4, 4, 4, 4, 4], [9, 9, 9, 9, 9]], 0),           # a full tie: the earliest
+    ((0, 1, 2, 3, 4), [[4, 3, 2, 1, 0], [9, 9, 9, 9, 9]], 0),
+])
+def test_pick_example_counts_cells_the_later_passes_put_right(monkeypatch, unsolvable, right,
+                                                              expected):
+    monkeypatch.setattr("sudoku_tf.report.example.BATCH_SIZE", 2)     # three batches
+    puzzle, solution = parse_board(PUZZLE), parse_board(SOLUTION)
+    reveal = np.flatnonzero(puzzle == EMPTY)[:5]
+    puzzles = np.array([np.where(np.arange(81) == cell, solution, puzzle) for cell in reveal])
+    solutions = np.array([np.zeros(81) if i in unsolvable else solution for i in range(5)],
+                         np.int8)
+    model = Scripted(puzzles, solutions, right)
+    assert pick_example(model, puzzles, solutions, passes=2) == expected
 
 
 def test_pass_by_pass_follows_passes_and_feeds_back_probabilities():

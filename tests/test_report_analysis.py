@@ -4,10 +4,10 @@ model whose attention is known, and the sanity check that an untrained model is 
 import numpy as np
 import pytest
 
-from sudoku_tf.attention import (CLASS_CHANCE, CLASSES, DOMINANCE, MIN_MASS, SCORE_CHANCE, SCORES,
-                                 analyze, class_masses, collect, entropy_bits, head_scores,
-                                 label_head, late_boards, strongest_class)
 from sudoku_tf.board import BOX, COL, ROW
+from sudoku_tf.report.analysis import (CLASS_CHANCE, CLASSES, DOMINANCE, MIN_MASS, SCORE_CHANCE,
+                                       SCORES, analyze, class_masses, collect, entropy_bits,
+                                       head_scores, label_head, late_boards, strongest_class)
 from sudoku_tf.train import TrainConfig, build_model
 
 SELF = np.eye(81, dtype=bool)

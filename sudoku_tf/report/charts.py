@@ -16,7 +16,7 @@ from html import escape
 
 import numpy as np
 
-from .board import BOX, COL, EMPTY, ROW, cell_name
+from ..board import BOX, COL, EMPTY, ROW, cell_name
 
 BLUES = ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b")    # attention, low to high
 CONFIDENCE = ("#fca5a5", "#fde68a", "#bbf7d0")                      # probability 0, 0.5, 1

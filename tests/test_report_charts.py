@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sudoku_tf.board import EMPTY, parse_board
-from sudoku_tf.charts import CONFIDENCE, belief_board_svg, decode_board_svg, line_chart_svg, ramp
+from sudoku_tf.report.charts import CONFIDENCE, belief_board_svg, decode_board_svg, line_chart_svg, ramp
 
 PUZZLE = "53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79"
 SOLUTION = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .board import BOX, COL, EMPTY, N_CELLS, ROW
-from .decode import Refining, iterative
+from ..board import BOX, COL, EMPTY, N_CELLS, ROW
+from ..decode import Refining, iterative
 
 CLASSES = ("self", "row", "row+box", "box", "column+box", "column", "other")
 SCORES = ("self", "row", "column", "box", "other")
