@@ -407,32 +407,24 @@ def _looks_like_a_puzzle(text: str) -> bool:
 
 
 def _load_model(path: Path):
-    """The model at path and the decoding settings it carries; InputError if unusable."""
+    """The model at path with the decoding settings it carries; InputError if unusable."""
     from .nn import ModelFileError
 
     try:
-        loaded = load_model(path)
-        return loaded.network, loaded.settings
+        return load_model(path)
     except ModelFileError as err:
         hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
         raise InputError(f"{err}{hint}") from None
 
 
-def _network(path: Path, as_trained: bool, strategy: str, **given):
-    """The model at path as `strategy` sees it: its passes per call (with halting, if
-    asked), averaged over symmetries, each setting from the command line (`given`), else
-    from the model file unless `as_trained`; search over its own symmetries and threshold,
-    where set. Returns (network, the Refining that counts passes, the settings used, and
-    for `auto` the (network, threshold) of its search)."""
-    from .settings import decoding_network, search_network
+def _solver(path: Path, strategy: str, per_step: int, max_calls: int, batch_size: int,
+            as_trained: bool, given: dict):
+    """The model at path ready to decode with `strategy`, each decoding setting from the
+    command line (`given`), else from the model file unless `as_trained`."""
+    from .api import Solver
 
-    model, carried = _load_model(path)
-    carried = {} if as_trained else carried
-    network, refining, used = decoding_network(model, carried, given)
-    searching, search_used = search_network(refining, carried, given)
-    if strategy == "search":
-        return searching, refining, search_used, None
-    return network, refining, used, (searching, search_used["threshold"]) if strategy == AUTO else None
+    return Solver(_load_model(shipped(path)), strategy=strategy, per_step=per_step,
+                  max_calls=max_calls, batch_size=batch_size, as_trained=as_trained, **given)
 
 
 @cli.command()
@@ -464,16 +456,14 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
       sudoku-tf solve 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79 --format line
       cat puzzles.txt | sudoku-tf solve - --strategy iterative --per-step 3 --format json
     """
-    from .decode import decode
     from .evaluation import records
 
     boards, _ = _read_puzzles(puzzles)
-    model_path = shipped(model_path, SHIPPED)
-    model, refining, used, search = _network(model_path, as_trained, strategy, **given)
+    solver = _solver(model_path, strategy, per_step, max_calls, batch_size, as_trained, given)
+    used = solver.settings
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
-        result = decode(model, boards, strategy, per_step, max_calls, batch_size, bar.update,
-                        used["threshold"], search)
+        result = solver.decode(boards, bar.update)
     seconds = time.perf_counter() - start
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
@@ -485,7 +475,7 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
     averaged = f", averaged over {used['symmetries']} symmetries" if used["symmetries"] > 1 else ""
     click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
                f"({alone}{result.calls.mean():.1f} network calls per puzzle, "
-               f"{refining.mean_passes:.1f} passes per call{averaged})", err=True)
+               f"{solver.refining.mean_passes:.1f} passes per call{averaged})", err=True)
     if solved < len(boards):
         if result.no_solution is None:
             click.echo("--strategy auto or search always finds the solution when there is one",
@@ -540,22 +530,16 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, as
       sudoku-tf eval data/eval1000.csv --strategy iterative --per-step 2 --limit 200
       sudoku-tf eval puzzles.txt --model models/small.npz --json
     """
-    from .evaluation import evaluate
-
     puzzles, solutions = _read_puzzles(file)
     puzzles = puzzles[:limit]
     solutions = None if solutions is None else solutions[:limit]
-    model_path = shipped(model_path, SHIPPED)
-    model, refining, used, _ = _network(model_path, as_trained, strategy, **given)
+    solver = _solver(model_path, strategy, per_step, max_calls, batch_size, as_trained, given)
     try:
         with tqdm(total=len(puzzles), unit="puzzle", desc=strategy, disable=None) as bar:
-            report = evaluate(model, puzzles, solutions, strategy, per_step, max_calls,
-                              batch_size, by_givens=True, progress=bar.update,
-                              threshold=used["threshold"], by_difficulty=by_difficulty)
+            report = solver.evaluate(puzzles, solutions, by_difficulty, bar.update)
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
-    report = {"file": file, "model": str(model_path), "strategy": strategy, **used, **report,
-              "mean_passes": refining.mean_passes}
+    report = {"file": file, "model": str(solver.model.path), **report}
     click.echo(json.dumps(report) if as_json else _format_eval(report))
 
 
@@ -624,8 +608,8 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
     puzzles = shipped(puzzles, DEFAULT_PUZZLES)
     model_path = shipped(model_path, SHIPPED)
     boards, solutions = _read_puzzles(puzzles)
-    model, carried = _load_model(model_path)
-    passes = passes or carried.get("passes")
+    loaded = _load_model(model_path)
+    model, passes = loaded.network, passes or loaded.settings.get("passes")
     boards = boards[:limit]
     click.echo(f"analysing attention on {len(boards)} puzzles", err=True)
     result = build_report(model, boards, None if solutions is None else solutions[:limit],
@@ -666,5 +650,5 @@ def defaults(model_path, reset, **changes) -> None:
         except ModelFileError as err:
             raise InputError(str(err)) from None
     else:
-        settings = _load_model(model_path)[1]
+        settings = _load_model(model_path).settings
     click.echo(json.dumps(settings) if settings else f"{model_path} carries no decoding settings")

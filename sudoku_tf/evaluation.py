@@ -23,10 +23,10 @@ GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45
 def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
              per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
              by_givens: bool = False, progress=None, threshold: float | None = None,
-             by_difficulty: bool = False) -> dict:
+             by_difficulty: bool = False, search: tuple | None = None) -> dict:
     """Cell accuracy on empty cells (one network call), full-solve rate and network calls
-    under `strategy` (`threshold`: iterative's, see `decode.iterative`; search also
-    counts backtracks), and its speed;
+    under `strategy` (`threshold`: iterative's, see `decode.iterative`; `search`: auto's,
+    see `decode.auto`; search also counts backtracks), and its speed;
     `solutions` None means the exact solver's. With `by_givens`, each bucket of
     `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well;
     with `by_difficulty`, the same outcomes are also broken down by the generator's
@@ -43,7 +43,7 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
         groups = [(label, rows) for label, rows in groups if rows.any()]
     else:
         groups = [(None, np.ones(len(puzzles), bool))]
-    settings = (strategy, per_step, max_calls, batch_size, progress, threshold)
+    settings = (strategy, per_step, max_calls, batch_size, progress, threshold, search)
     parts = [_score(model, puzzles[rows], solutions[rows], *settings) for _, rows in groups]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
     overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
@@ -60,7 +60,7 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
 
 
 def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
-           progress, threshold) -> dict:
+           progress, threshold, search) -> dict:
     """Per-puzzle outcomes of one batch: right and empty cells after one pass, solved
     under one pass and under `strategy`, network calls; and the strategy's seconds."""
     empty = puzzles == EMPTY
@@ -69,7 +69,7 @@ def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
     result = once
     if strategy != "oneshot":
         result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
-                                 batch_size, progress, threshold)
+                                 batch_size, progress, threshold, search)
     outcomes = {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
                 "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
                 "seconds": seconds}
