@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sudoku_tf.board import EMPTY, format_line, format_lines, parse_board
+from sudoku_tf.board import EMPTY, RELATION_NAMES, format_line, format_lines, parse_board
 from sudoku_tf.report.charts import png_data_uri
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import NetworkN, load, save
 from sudoku_tf.report import build_report, parse_cell
+from sudoku_tf.report.analysis import CLASSES
 from sudoku_tf.report.example import pick_example
 from sudoku_tf.train import TrainConfig, build_model
 
@@ -260,6 +261,30 @@ def test_pass_by_pass_follows_passes_and_feeds_back_probabilities():
     boards = [attrs for tag, attrs in parse(result.html).tags
               if tag == "svg" and attrs["class"] == "belief-board"]
     assert [b["aria-label"] for b in boards] == ["pass 1", "pass 2", "pass 3", "pass 4"]
+
+
+def test_a_model_with_relation_biases_gets_a_table_of_them_per_block():
+    model = build_model(TrainConfig(**{**SHAPE, "relations": True}))
+    model.blocks[1].attn.relation_bias.value[0, RELATION_NAMES.index("row in box")] = 1.25
+    result = build_report(model, parse_board(PUZZLE), parse_board(SOLUTION)[None])
+    assert result.data["relation_bias"]["blocks"][1][0][2] == 1.25     # row+box, 3rd class
+    checker = parse(result.html)
+    sections = [attrs.get("id", attrs.get("class")) for tag, attrs in checker.tags
+                if tag == "section"]
+    assert sections.index("biases") == sections.index("overview") + 1
+    tables = result.html.split('<table class="biases">')[1:]
+    assert len(tables) == 2 and '<a href="#biases">' in result.html
+    header, *rows = tables[1].split("</tr>")[:3]
+    assert [cell.split("</span>")[-1] for cell in header.split("</th>")[1:-1]] == list(CLASSES)
+    assert [cell.split(">")[-1] for cell in rows[0].split("</td>")[1:-1]] == \
+        ["+0.00", "+0.00", "+1.25", "+0.00", "+0.00", "+0.00", "+0.00"]
+
+
+def test_a_model_without_relation_biases_shows_none(files):
+    folder, _ = files
+    assert "relation_bias" not in json.loads((folder / "r.json").read_text())
+    html = (folder / "r.html").read_text()
+    assert 'id="biases"' not in html and "#biases" not in html
 
 
 def test_json_to_stdout_and_refusal_to_overwrite(files, tmp_path):

@@ -4,10 +4,13 @@ model whose attention is known, and the sanity check that an untrained model is 
 import numpy as np
 import pytest
 
-from sudoku_tf.board import BOX, COL, ROW
-from sudoku_tf.report.analysis import (CLASS_CHANCE, CLASSES, DOMINANCE, MIN_MASS, SCORE_CHANCE,
-                                       SCORES, analyze, class_masses, collect, entropy_bits,
-                                       head_scores, label_head, late_boards, strongest_class)
+from sudoku_tf.board import BOX, COL, RELATION_NAMES, ROW
+from sudoku_tf.nn import NetworkTransformer
+from sudoku_tf.report.analysis import (CLASS_CHANCE, CLASS_INDEX, CLASSES, DOMINANCE,
+                                       MIN_MASS, SCORE_CHANCE, SCORES, analyze,
+                                       class_masses, collect, entropy_bits, head_scores,
+                                       label_head, late_boards, relation_biases,
+                                       strongest_class)
 from sudoku_tf.train import TrainConfig, build_model
 
 SELF = np.eye(81, dtype=bool)
@@ -167,3 +170,33 @@ def test_untrained_model_has_only_mixed_heads_in_pass_major_order():
         [(0, 0, 0), (0, 1, 0), (1, 0, 0), (1, 1, 0)]
     assert {h["label"] for h in heads} == {h["late"]["label"] for h in heads} == {"mixed"}
     assert heads[0]["late"]["filled_share"] > heads[0]["filled_share"]
+
+
+def test_relation_biases_come_per_block_and_head_in_class_order():
+    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=8, n_blocks=2, relations=True))
+    bias = model.blocks[1].attn.relation_bias.value                  # (H, R) in RELATION_NAMES order
+    bias[1, RELATION_NAMES.index("row in box")] = 3.0
+    bias[0, RELATION_NAMES.index("column")] = -1.5
+    found = relation_biases(model)
+    assert found["relations"] == list(CLASSES)
+    assert np.array(found["blocks"]).shape == (2, 2, 7) and not np.any(found["blocks"][0])
+    assert found["blocks"][1][1][CLASSES.index("row+box")] == 3.0
+    assert found["blocks"][1][0][CLASSES.index("column")] == -1.5
+    assert sum(map(abs, np.ravel(found["blocks"]))) == 4.5
+
+
+def test_relation_biases_of_other_relations_are_numbered_and_absent_without_any():
+    assert relation_biases(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=8, n_blocks=1))) is None
+    model = NetworkTransformer(81, d_model=8, n_heads=2, d_ff=8, n_blocks=1,
+                               relations=np.eye(81, dtype=int).tolist(), seed=0)
+    model.blocks[0].attn.relation_bias.value[:] = [[0.5, -0.5], [0.25, 0.0]]
+    assert relation_biases(model) == {"relations": ["relation 0", "relation 1"],
+                                      "blocks": [[[0.5, -0.5], [0.25, 0.0]]]}
+
+
+def test_classes_are_the_boards_relations_renamed():
+    assert CLASS_INDEX[40, 40] == CLASSES.index("self")
+    names = {CLASSES[CLASS_INDEX[40, key]] for key in (36, 44)}      # r5c1, r5c9
+    assert names == {"row"} and CLASSES[CLASS_INDEX[40, 39]] == "row+box"   # r5c4
+    assert CLASSES[CLASS_INDEX[40, 30]] == "box" and CLASSES[CLASS_INDEX[40, 31]] == "column+box"
+    assert CLASSES[CLASS_INDEX[40, 4]] == "column" and CLASSES[CLASS_INDEX[40, 0]] == "other"

@@ -1,7 +1,7 @@
 """What the attention heads of a Sudoku model look at: mass on the query cell's row,
 column and box, a label per head, entropy, and how it changes as the board fills.
 
-Numbers only; `report` draws them.
+Numbers only; `page` draws them.
 
 A (query, key) pair of cells falls in exactly one of seven disjoint classes (CLASSES):
 the cell itself, a peer sharing only its row, its row and its box, only its box, its
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..board import BOX, COL, EMPTY, N_CELLS, ROW
+from ..board import EMPTY, N_CELLS, RELATION_NAMES, RELATIONS
 from ..decode import Refining, iterative
 
 CLASSES = ("self", "row", "row+box", "box", "column+box", "column", "other")
@@ -33,21 +33,12 @@ LATE_FRACTION = 0.8        # the late boards have this share of their empty cell
 LATE_PER_STEP = 5          # cells filled per network call when decoding to the late boards
 
 
-def _class_index() -> np.ndarray:
-    """(81, 81) int: the CLASSES index of every (query, key) pair of cells."""
-    same_row = ROW[:, None] == ROW[None, :]
-    same_col = COL[:, None] == COL[None, :]
-    same_box = BOX[:, None] == BOX[None, :]
-    index = np.full((N_CELLS, N_CELLS), CLASSES.index("other"))
-    for name, where in [("column", same_col), ("row", same_row), ("box", same_box),
-                        ("row+box", same_row & same_box), ("column+box", same_col & same_box),
-                        ("self", np.eye(N_CELLS, dtype=bool))]:
-        index[where] = CLASSES.index(name)                       # later rules win
-    index.flags.writeable = False
-    return index
-
-
-CLASS_INDEX = _class_index()
+# the board's relations (the ids of attention's relation bias) are the same seven classes
+CLASS_OF_RELATION = {"same cell": "self", "row": "row", "column": "column", "box": "box",
+                     "row in box": "row+box", "column in box": "column+box", "none": "other"}
+_CLASS_OF_ID = np.array([CLASSES.index(CLASS_OF_RELATION[name]) for name in RELATION_NAMES])
+CLASS_INDEX = _CLASS_OF_ID[RELATIONS]          # (81, 81): the CLASSES index of each pair
+CLASS_INDEX.flags.writeable = False
 # which classes make up each score: (len(SCORES), len(CLASSES)) 0/1
 _SCORE_OF_CLASS = np.array([[name == "self", "row" in name, "column" in name,
                              "box" in name, name == "other"] for name in CLASSES], float).T
@@ -190,6 +181,22 @@ def strongest_class(masses: np.ndarray) -> dict:
     k = int((masses - CLASS_CHANCE).argmax())
     return {"class": CLASSES[k], "mass": round(float(masses[k]), 4),
             "times_chance": round(float(masses[k] / CLASS_CHANCE[k]), 2)}
+
+
+def relation_biases(model) -> dict | None:
+    """What each block's heads learned to add to a score by how the key relates to the
+    query, JSON-ready: the relations' names (CLASSES order for the board's relations) and
+    per block and head one bias per relation; None when the model learns no such bias."""
+    relations = model.config().get("relations")
+    if relations is None:
+        return None
+    biases = np.stack([block.attn.relation_bias.value for block in model.blocks])  # (L, H, R)
+    if np.array_equal(relations, RELATIONS):
+        order = np.argsort(_CLASS_OF_ID)                       # relation ids in CLASSES order
+        names, biases = list(CLASSES), biases[..., order]
+    else:
+        names = [f"relation {r}" for r in range(biases.shape[-1])]
+    return {"relations": names, "blocks": np.round(biases.astype(float), 4).tolist()}
 
 
 def chance_levels() -> dict:

@@ -18,7 +18,7 @@ from ..board import N_CELLS, cell_name
 from ..decode import Refining
 from ..solver import solve
 from .analysis import (CLASS_CHANCE, CLASSES, DOMINANCE, LABELS, LATE_FRACTION, LATE_PER_STEP,
-                       MIN_MASS, SCORES, analyze, chance_levels, class_masses)
+                       MIN_MASS, SCORES, analyze, chance_levels, class_masses, relation_biases)
 from .charts import COLORS, class_bars_svg, head_svg, label_grid_svg
 from .example import decoding, pass_by_pass, pick_example, plural
 
@@ -58,6 +58,9 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
     for record in data["heads"]:
         record["name"] = head_name(record, config["n_loops"])
     data["labels"] = {label: sum(h["label"] == label for h in data["heads"]) for label in LABELS}
+    biases = relation_biases(model)
+    if biases is not None:
+        data["relation_bias"] = biases
     truths = _solutions(puzzles, solutions)
     k = pick_example(model, puzzles, truths, config["n_loops"])
     solution = truths[k] if truths[k].all() else None
@@ -66,8 +69,8 @@ def build_report(model, puzzles: np.ndarray, solutions: np.ndarray | None = None
     data["example"], example_html = decoding(Refining(model, config["n_loops"]), puzzles[k],
                                               solution)
     data["example"] = {"index": k, **data["example"]}
-    sections = [_lead(data), passes_html, example_html, _overview(data), _table(data),
-                _blocks(data, analysis), _heads(data, analysis, cell)]
+    sections = [_lead(data), passes_html, example_html, _overview(data), _biases(data),
+                _table(data), _blocks(data, analysis), _heads(data, analysis, cell)]
     return Report(_page(data, sections), data)
 
 
@@ -123,9 +126,10 @@ def _lead(data: dict) -> str:
     counts = data["labels"]
     special = len(data["heads"]) - counts["mixed"]
     chips = " ".join(f"{_chip(label)} {n}" for label, n in counts.items() if n)
+    biases = [("biases", "relation biases")] if "relation_bias" in data else []
     links = " · ".join(f'<a href="#{anchor}">{text}</a>' for anchor, text in [
         ("passes", "pass by pass"), ("decoding", "decoding"), ("overview", "heads at a glance"),
-        ("table", "every head"), ("blocks", "block by block"), ("heads", "head by head")])
+        *biases, ("table", "every head"), ("blocks", "block by block"), ("heads", "head by head")])
     return f"""<section class="lead">
 <p class="big">{special} of {len(data["heads"])} heads specialise. {chips}</p>
 <p>{_why_example(data)}</p>
@@ -177,6 +181,41 @@ attention would give.</p>
 </section>"""
 
 
+def _biases(data: dict) -> str:
+    """Each block's learned bias per head and relation, as a table per block; nothing for
+    a model without them."""
+    if "relation_bias" not in data:
+        return ""
+    names, blocks = data["relation_bias"]["relations"], data["relation_bias"]["blocks"]
+    peak = max(abs(b) for block in blocks for head in block for b in head) or 1.0
+    head = "".join(f'<th>{_swatch(name)}{escape(name)}</th>' for name in names)
+    tables = []
+    for k, block in enumerate(blocks):
+        rows = "".join(f"<tr><td>h{h + 1}</td>" + "".join(_bias_cell(b, peak) for b in biases)
+                       + "</tr>" for h, biases in enumerate(block))
+        tables.append(f"""<figure><figcaption>block {k + 1}</figcaption><table class="biases">
+<thead><tr><th>head</th>{head}</tr></thead><tbody>{rows}</tbody></table></figure>""")
+    passes = data["model"]["n_loops"]
+    shared = f", the same in all {passes} passes" if passes > 1 else ""
+    return f"""<section id="biases"><h2>Learned relation biases</h2>
+<p>Each head adds a learned number to its attention score for a key cell, chosen by how the
+key relates to the query: the cell itself, a cell of only its row, of its row and box, and
+so on{shared}. A bias of +1 weighs those keys e ≈ 2.7 times as much as a bias of 0 would;
+<span class="pos">blue</span> favours, <span class="neg">red</span> avoids.</p>
+<div class="grid bias-tables">{"".join(tables)}</div></section>"""
+
+
+def _bias_cell(bias: float, peak: float) -> str:
+    sign = "pos" if bias >= 0 else "neg"
+    return (f'<td class="num bias {sign}" style="--v:{abs(bias) / peak:.3f}">'
+            f"{bias:+.2f}</td>")
+
+
+def _swatch(name: str) -> str:
+    """A small square of the class's colour, if the name is a class."""
+    return f'<span class="swatch" style="--c:{COLORS[name]}"></span>' if name in COLORS else ""
+
+
 def _layers(data: dict) -> list[tuple[str, list[dict]]]:
     """The heads grouped by block application, in order: [(its name, its heads)]."""
     groups: dict[str, list[dict]] = {}
@@ -219,7 +258,7 @@ def _blocks(data: dict, analysis) -> str:
         svg = class_bars_svg(layer, [f"h{h['head'] + 1}" for h in mine],
                              [h["label"] for h in mine], CLASSES, CLASS_CHANCE, title)
         figures.append(f"<figure><figcaption>{_block_title(title)}</figcaption>{svg}</figure>")
-    legend = " ".join(f'<span class="swatch" style="--c:{COLORS[c]}"></span>{c}' for c in CLASSES)
+    legend = " ".join(f"{_swatch(c)}{c}" for c in CLASSES)
     return f"""<section id="blocks"><h2>Block by block</h2>
 <p>Where each head's attention goes, split into disjoint classes of cells: the cell itself,
 peers sharing only its row, its row and box, only its box, its column and box, only its
