@@ -38,8 +38,9 @@ def run(model, puzzles: np.ndarray, strategy: str, args, batched: bool,
     """Solve rate, mean network calls and puzzles per second of one strategy."""
     groups = [puzzles] if batched else [p[None] for p in puzzles]
     start = time.perf_counter()
-    results = [decode(model, g, strategy, args.per_step, args.max_calls, args.batch_size,
-                      threshold=threshold) for g in groups]
+    results = [decode(model, g, strategy=strategy, per_step=args.per_step,
+                      max_calls=args.max_calls, batch_size=args.batch_size, threshold=threshold)
+               for g in groups]
     seconds = time.perf_counter() - start
     solved = np.concatenate([r.solved for r in results])
     calls = np.concatenate([r.calls for r in results])

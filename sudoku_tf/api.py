@@ -74,14 +74,15 @@ class Solver:
         self.network = searching if strategy == "search" else network
         # the settings the strategy decodes with (search's own, for search)
         self.settings = search_used if strategy == "search" else used
-        self._search = (searching, search_used["threshold"]) if strategy == AUTO else None
-        self._options = (per_step, max_calls, batch_size)
+        # decode's options, as the strategy uses them
+        self._options = {"strategy": strategy, "per_step": per_step, "max_calls": max_calls,
+                         "batch_size": batch_size, "threshold": self.settings["threshold"],
+                         "search": (searching, search_used["threshold"]) if strategy == AUTO
+                         else None}
 
     def decode(self, puzzles: np.ndarray, progress=None) -> DecodeResult:
         """Decode (B, 81) puzzles; `progress(n)` hears of n more done."""
-        per_step, max_calls, batch_size = self._options
-        return decode(self.network, puzzles, self.strategy, per_step, max_calls, batch_size,
-                      progress, self.settings["threshold"], self._search)
+        return decode(self.network, puzzles, progress=progress, **self._options)
 
     def solve(self, puzzles, progress=None) -> Solution | list[Solution]:
         """Solve one puzzle (an 81-character string or 9x9 grid text, an (81,) or (9, 9)
@@ -106,11 +107,8 @@ class Solver:
                  by_difficulty: bool = False, progress=None) -> dict:
         """`evaluation.evaluate` by ranges of givens, under this solver's strategy and
         settings: the strategy, the settings used, the scores, and mean passes per call."""
-        per_step, max_calls, batch_size = self._options
-        report = evaluate(self.network, puzzles, solutions, self.strategy, per_step, max_calls,
-                          batch_size, by_givens=True, progress=progress,
-                          threshold=self.settings["threshold"], by_difficulty=by_difficulty,
-                          search=self._search)
+        report = evaluate(self.network, puzzles, solutions, by_givens=True,
+                          by_difficulty=by_difficulty, progress=progress, **self._options)
         return {"strategy": self.strategy, **self.settings, **report,
                 "mean_passes": self.refining.mean_passes}
 

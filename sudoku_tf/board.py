@@ -295,6 +295,12 @@ def is_valid_solution(puzzle: np.ndarray, solution: np.ndarray) -> bool:
                 and not has_conflict(solution)[0])
 
 
+def is_solved(puzzles: np.ndarray, boards: np.ndarray) -> np.ndarray:
+    """(B,) bool: each board is full, breaks no rule and keeps every given of its puzzle."""
+    keeps = ((puzzles == EMPTY) | (boards == puzzles)).all(1)
+    return (boards != EMPTY).all(1) & keeps & ~has_conflict(boards)
+
+
 def count_givens(boards: np.ndarray) -> np.ndarray:
     """Number of filled cells: (81,) -> int, (B, 81) -> (B,)."""
     return (np.asarray(boards) != EMPTY).sum(axis=-1)

@@ -6,42 +6,20 @@ Strategies are batched over many puzzles. A network here is anything with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
-from .board import EMPTY, N_CELLS, candidates_mask, has_conflict
+from .board import EMPTY, N_CELLS, candidates_mask, is_solved
 from .candidates import propagate, to_masks
 from .generator import apply_symmetries, random_symmetries
 from .guided_search import guided_search
+from .result import DecodeResult
 
 STRATEGIES = ("oneshot", "iterative", "search")   # the pure strategies, which eval measures
 AUTO = "auto"       # iterative decoding, and guided search where it gets stuck: solve's default
 BATCH_SIZE = 32     # boards per network call; far larger batches run slower per board
 MAX_CALLS = 32      # network calls per puzzle before search goes on with the exact solver
-
-
-@dataclass
-class DecodeResult:
-    """Boards (B, 81) int8 after decoding; solved (B,) bool; network calls (B,) int.
-
-    `order` (B, 81) int gives the step in which each cell was filled (-1: given or
-    unfilled) and `confidence` (B, 81) float the network's probability for that digit.
-    Search also fills `backtracks` (B,) int and `no_solution` (B,) bool: the puzzle
-    was proven to have no solution. `auto` adds `network_solved` (B,) bool: iterative
-    decoding alone solved it, and `network_placed` (B, 81) bool: the cells of the answer
-    the network filled (the search filled the other empty cells).
-    """
-
-    boards: np.ndarray
-    solved: np.ndarray
-    calls: np.ndarray
-    order: np.ndarray = field(default=None)
-    confidence: np.ndarray = field(default=None)
-    backtracks: np.ndarray = field(default=None)
-    no_solution: np.ndarray = field(default=None)
-    network_solved: np.ndarray = field(default=None)
-    network_placed: np.ndarray = field(default=None)
 
 
 class SymmetryAveraged:
@@ -144,12 +122,6 @@ class Refining:
         return done
 
 
-def is_solved(puzzles: np.ndarray, boards: np.ndarray) -> np.ndarray:
-    """(B,) bool: each board is full, breaks no rule and keeps every given of its puzzle."""
-    keeps = ((puzzles == EMPTY) | (boards == puzzles)).all(1)
-    return (boards != EMPTY).all(1) & keeps & ~has_conflict(boards)
-
-
 def predict_in_batches(model, boards: np.ndarray, batch_size: int = BATCH_SIZE) -> np.ndarray:
     """model.predict over (N, 81) boards in chunks: (N, 81, 9) probabilities."""
     return np.concatenate([model.predict(boards[i:i + batch_size])
@@ -157,7 +129,7 @@ def predict_in_batches(model, boards: np.ndarray, batch_size: int = BATCH_SIZE) 
         np.zeros((0, N_CELLS, 9), np.float32)
 
 
-def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE,
+def oneshot(model, puzzles: np.ndarray, *, batch_size: int = BATCH_SIZE,
             progress=None) -> DecodeResult:
     """One forward pass; every empty cell takes its most probable digit.
 
@@ -173,7 +145,7 @@ def oneshot(model, puzzles: np.ndarray, batch_size: int = BATCH_SIZE,
                         order, confidence)
 
 
-def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = BATCH_SIZE,
+def iterative(model, puzzles: np.ndarray, *, per_step: int = 1, batch_size: int = BATCH_SIZE,
               progress=None, threshold: float | None = None) -> DecodeResult:
     """Repeatedly fill the most confident legal cell(s), re-running the network each call.
 
@@ -226,7 +198,7 @@ def iterative(model, puzzles: np.ndarray, per_step: int = 1, batch_size: int = B
     return DecodeResult(boards, is_solved(puzzles, boards), calls, order, confidence)
 
 
-def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
+def guided(model, puzzles: np.ndarray, *, max_calls: int = MAX_CALLS,
            batch_size: int = BATCH_SIZE, progress=None,
            threshold: float | None = None) -> DecodeResult:
     """Network-guided exact search (see `guided_search.guided_search`): every puzzle ends solved
@@ -234,15 +206,11 @@ def guided(model, puzzles: np.ndarray, max_calls: int = MAX_CALLS,
     the exact solver. With `threshold`, each node first tries every cell whose digit the
     network gives at least that probability, all at once, and a node whose parent's
     prediction still has such a cell branches on it without a new call."""
-    puzzles = np.atleast_2d(puzzles).astype(np.int8)
-    out = guided_search(lambda boards: predict_in_batches(model, boards, batch_size), puzzles,
-                        max_calls, progress or _ignore, threshold)
-    solved = out.found & is_solved(puzzles, out.boards)
-    return DecodeResult(out.boards, solved, out.calls, out.order, out.confidence,
-                        out.backtracks, ~out.found)
+    return guided_search(lambda boards: predict_in_batches(model, boards, batch_size), puzzles,
+                         max_calls=max_calls, progress=progress or _ignore, threshold=threshold)
 
 
-def auto(model, puzzles: np.ndarray, per_step: int = 1, max_calls: int = MAX_CALLS,
+def auto(model, puzzles: np.ndarray, *, per_step: int = 1, max_calls: int = MAX_CALLS,
          batch_size: int = BATCH_SIZE, progress=None, threshold: float | None = None,
          search: tuple | None = None) -> DecodeResult:
     """Iterative decoding; where it gets stuck, guided search finishes the puzzle.
@@ -255,7 +223,8 @@ def auto(model, puzzles: np.ndarray, per_step: int = 1, max_calls: int = MAX_CAL
     iterative's. `progress(n)` hears of puzzles as iterative decoding stops on them.
     """
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
-    first = iterative(model, puzzles, per_step, batch_size, progress, threshold)
+    first = iterative(model, puzzles, per_step=per_step, batch_size=batch_size, progress=progress,
+                      threshold=threshold)
     model, threshold = search or (model, threshold)
     B = len(puzzles)
     out = replace(first, backtracks=np.zeros(B, int), no_solution=np.zeros(B, bool),
@@ -265,12 +234,13 @@ def auto(model, puzzles: np.ndarray, per_step: int = 1, max_calls: int = MAX_CAL
         return out
     kept = _last_consistent_step(puzzles[stuck], first.boards[stuck], first.order[stuck])
     start = np.where(first.order[stuck] < kept[:, None], first.boards[stuck], puzzles[stuck])
-    onward = guided(model, start, max_calls, batch_size, threshold=threshold)
+    onward = guided(model, start, max_calls=max_calls, batch_size=batch_size, threshold=threshold)
     again = onward.no_solution
     out.network_placed[stuck] &= (first.order[stuck] < kept[:, None]) & ~again[:, None]
     _finish(out, stuck[~again], onward, ~again, step_offset=kept[~again])
     if again.any():
-        restart = guided(model, puzzles[stuck[again]], max_calls, batch_size, threshold=threshold)
+        restart = guided(model, puzzles[stuck[again]], max_calls=max_calls, batch_size=batch_size,
+                         threshold=threshold)
         out.calls[stuck[again]] += onward.calls[again]
         out.backtracks[stuck[again]] += onward.backtracks[again]
         _finish(out, stuck[again], restart, np.ones(again.sum(), bool), step_offset=0)
@@ -305,22 +275,25 @@ def _finish(out: DecodeResult, rows, search: DecodeResult, take, step_offset) ->
     out.order[rows] = np.where(~out.network_placed[rows] & ~filled, -1, out.order[rows])
 
 
-def decode(model, puzzles: np.ndarray, strategy: str = "search", per_step: int = 1,
+def decode(model, puzzles: np.ndarray, *, strategy: str = AUTO, per_step: int = 1,
            max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
            progress=None, threshold: float | None = None,
            search: tuple | None = None) -> DecodeResult:
     """Solve (B, 81) puzzles with `AUTO` or one of `STRATEGIES`; `progress(n)` hears of n
     more done; `threshold` is iterative's and search's (see `iterative`, `guided`), and
-    `search`, if given, the (network, threshold) of `AUTO`'s search."""
+    `search`, if given, the (network, threshold) of `AUTO`'s search. Each strategy takes
+    the options it uses."""
+    common = {"batch_size": batch_size, "progress": progress}
     if strategy == AUTO:
-        return auto(model, puzzles, per_step, max_calls, batch_size, progress, threshold, search)
+        return auto(model, puzzles, per_step=per_step, max_calls=max_calls, threshold=threshold,
+                    search=search, **common)
     if strategy == "oneshot":
-        return oneshot(model, puzzles, batch_size, progress)
+        return oneshot(model, puzzles, **common)
     if strategy == "iterative":
-        return iterative(model, puzzles, per_step, batch_size, progress, threshold)
+        return iterative(model, puzzles, per_step=per_step, threshold=threshold, **common)
     if strategy == "search":
-        return guided(model, puzzles, max_calls, batch_size, progress, threshold)
-    raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+        return guided(model, puzzles, max_calls=max_calls, threshold=threshold, **common)
+    raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join((AUTO, *STRATEGIES))}")
 
 
 def _ignore(n: int) -> None:

@@ -11,8 +11,9 @@ import time
 import numpy as np
 
 from .board import EMPTY, N_CELLS, cell_name, count_givens, format_line
-from .decode import BATCH_SIZE, MAX_CALLS, DecodeResult, decode, oneshot
+from .decode import BATCH_SIZE, decode, oneshot
 from .generator import DIFFICULTIES, rate
+from .result import DecodeResult
 from .solver import solve
 
 # (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
@@ -20,13 +21,12 @@ GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45
                  (46, N_CELLS, "46+"))
 
 
-def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy: str = "iterative",
-             per_step: int = 1, max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
-             by_givens: bool = False, progress=None, threshold: float | None = None,
-             by_difficulty: bool = False, search: tuple | None = None) -> dict:
+def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None = None, *,
+             strategy: str = "iterative", batch_size: int = BATCH_SIZE, by_givens: bool = False,
+             by_difficulty: bool = False, progress=None, **options) -> dict:
     """Cell accuracy on empty cells (one network call), full-solve rate and network calls
-    under `strategy` (`threshold`: iterative's, see `decode.iterative`; `search`: auto's,
-    see `decode.auto`; search also counts backtracks), and its speed;
+    under `strategy` (search also counts backtracks), and its speed; `options` are the
+    rest of `decode.decode`'s (per_step, max_calls, threshold, search).
     `solutions` None means the exact solver's. With `by_givens`, each bucket of
     `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well;
     with `by_difficulty`, the same outcomes are also broken down by the generator's
@@ -43,8 +43,8 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
         groups = [(label, rows) for label, rows in groups if rows.any()]
     else:
         groups = [(None, np.ones(len(puzzles), bool))]
-    settings = (strategy, per_step, max_calls, batch_size, progress, threshold, search)
-    parts = [_score(model, puzzles[rows], solutions[rows], *settings) for _, rows in groups]
+    decoding = {"strategy": strategy, "batch_size": batch_size, "progress": progress, **options}
+    parts = [_score(model, puzzles[rows], solutions[rows], decoding) for _, rows in groups]
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "seconds"}
     overall = _summarise(**merged, seconds=sum(p["seconds"] for p in parts))
     if by_givens:
@@ -59,17 +59,17 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None, strategy:
     return overall
 
 
-def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
-           progress, threshold, search) -> dict:
+def _score(model, puzzles, solutions, decoding: dict) -> dict:
     """Per-puzzle outcomes of one batch: right and empty cells after one pass, solved
-    under one pass and under `strategy`, network calls; and the strategy's seconds."""
+    under one pass and under the strategy `decoding` names (with `decode`'s options),
+    network calls; and the strategy's seconds."""
     empty = puzzles == EMPTY
-    once, seconds = _timed(oneshot, model, puzzles, batch_size,
-                           progress if strategy == "oneshot" else None)
+    strategy = decoding["strategy"]
+    once, seconds = _timed(oneshot, model, puzzles, batch_size=decoding["batch_size"],
+                           progress=decoding["progress"] if strategy == "oneshot" else None)
     result = once
     if strategy != "oneshot":
-        result, seconds = _timed(decode, model, puzzles, strategy, per_step, max_calls,
-                                 batch_size, progress, threshold, search)
+        result, seconds = _timed(decode, model, puzzles, **decoding)
     outcomes = {"right": ((once.boards == solutions) & empty).sum(1), "empty": empty.sum(1),
                 "oneshot_solved": once.solved, "solved": result.solved, "calls": result.calls,
                 "seconds": seconds}
@@ -78,9 +78,9 @@ def _score(model, puzzles, solutions, strategy, per_step, max_calls, batch_size,
     return outcomes
 
 
-def _timed(fn, *args):
+def _timed(fn, *args, **kwargs):
     start = time.perf_counter()
-    out = fn(*args)
+    out = fn(*args, **kwargs)
     return out, time.perf_counter() - start
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .board import EMPTY, N_CELLS
+from .board import EMPTY, N_CELLS, is_solved
 from .candidates import POPCOUNT, allowed, propagate, to_boards, to_masks
+from .result import DecodeResult
 from . import solver
 
 _PRIOR = 1e-6            # keeps a digit the network rules out (probability 0) orderable
@@ -28,20 +29,6 @@ class _Frame:
     cell: int = -1
     digits: list = field(default_factory=list)
     bold: np.ndarray | None = None
-
-
-@dataclass
-class SearchOutcome:
-    """Per puzzle: boards (B, 81) int8 (solutions where found), found (B,) bool, network
-    calls and backtracks (B,) int, and per cell the step it was filled in and the
-    network's probability for its digit then (see `_trace`)."""
-
-    boards: np.ndarray
-    found: np.ndarray
-    calls: np.ndarray
-    backtracks: np.ndarray
-    order: np.ndarray
-    confidence: np.ndarray
 
 
 def _branch(frames: list[_Frame], threshold: float | None = None) -> None:
@@ -122,8 +109,8 @@ def _trace(puzzle, solution, path: list[_Frame]) -> tuple[np.ndarray, np.ndarray
     return order, confidence
 
 
-def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
-                  progress=lambda n: None, threshold: float | None = None) -> SearchOutcome:
+def guided_search(predict, puzzles: np.ndarray, *, max_calls: int = 32,
+                  progress=lambda n: None, threshold: float | None = None) -> DecodeResult:
     """Exact depth-first search over (B, 81) puzzles, guided by `predict(boards) -> probs`.
 
     Each node is propagated, then (one batched `predict` for all puzzles' pending nodes)
@@ -133,8 +120,10 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
     whose parent's prediction, renormalised over the node's own candidates, still has a
     cell that sure branches on it without asking the network again.
     A puzzle that has used `max_calls` predictions finishes with the exact solver, so
-    every puzzle ends with a solution or a proof that it has none. `progress(n)` hears
-    of n more puzzles done after each round.
+    every puzzle ends with a solution or a proof that it has none (`no_solution`).
+    `progress(n)` hears of n more puzzles done after each round. A cell's `order` is the
+    step it was filled in and its `confidence` the network's probability for its digit
+    then (see `_trace`).
     """
     if max_calls < 1:
         raise ValueError(f"max_calls must be at least 1, got {max_calls}")
@@ -195,7 +184,8 @@ def guided_search(predict, puzzles: np.ndarray, max_calls: int = 32,
                 nodes[k].probs = p
             calls[asking] += 1
         progress(before - len(nodes))
-    return SearchOutcome(boards, found, calls, backtracks, order, confidence)
+    return DecodeResult(boards, found & is_solved(puzzles, boards), calls, order, confidence,
+                        backtracks, ~found)
 
 
 def _solve_rest(child: np.ndarray, stack: list[_Frame]):

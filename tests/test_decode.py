@@ -235,14 +235,31 @@ def test_guided_search_traces_the_path_to_the_solution(puzzles):
 
 def test_decode_refuses_an_unknown_strategy(puzzles):
     with pytest.raises(ValueError, match="unknown strategy 'guess'"):
-        decode(StandIn(puzzles[1]), puzzles[0], "guess")
+        decode(StandIn(puzzles[1]), puzzles[0], strategy="guess")
+
+
+def test_decode_takes_its_options_by_keyword_and_defaults_to_auto(puzzles):
+    boards, solutions = puzzles
+    with pytest.raises(TypeError):
+        decode(StandIn(solutions), boards, "search")
+    result = decode(StandIn(solutions), boards)
+    assert result.solved.all() and result.network_solved.all()         # auto's own fields
+
+
+def test_search_and_the_strategies_return_one_result_type(puzzles):
+    boards, solutions = puzzles
+    unsolvable = wrong_given(boards[0], solutions[0])[None]
+    out = guided_search(StandIn(solutions, "uniform").predict, np.vstack([boards[:1], unsolvable]))
+    assert type(out) is type(decode(StandIn(solutions), boards[:1], strategy="oneshot"))
+    assert list(out.solved) == [True, False] and list(out.no_solution) == [False, True]
 
 
 @pytest.mark.parametrize("strategy", ["oneshot", "iterative", "search"])
 def test_progress_hears_of_every_puzzle_once(puzzles, strategy):
     boards, solutions = puzzles
     done = []
-    decode(StandIn(solutions, "uniform"), boards, strategy, per_step=3, progress=done.append)
+    decode(StandIn(solutions, "uniform"), boards, strategy=strategy, per_step=3,
+           progress=done.append)
     assert sum(done) == len(boards) and min(done) >= 0
 
 

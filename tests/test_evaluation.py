@@ -12,18 +12,18 @@ from standin import StandIn, wrong_given
 
 def test_records_describe_each_puzzle_for_json(puzzles):
     boards, solutions = puzzles
-    result = decode(StandIn(solutions), boards[:2], "search")
+    result = decode(StandIn(solutions), boards[:2], strategy="search")
     first = records(boards[:2], result, trace=True)[0]
     assert first["solved"] and first["solution"] == first["board"]
     assert set(first) == {"index", "puzzle", "solved", "solution", "board", "calls",
                           "backtracks", "no_solution", "trace"}
     assert "backtracks" not in records(boards[:1], decode(StandIn(solutions), boards[:1],
-                                                          "oneshot"))[0]
+                                                          strategy="oneshot"))[0]
 
 
 def test_evaluate_breaks_results_down_by_givens(puzzles):
     boards, solutions = puzzles
-    report = evaluate(StandIn(solutions, "uniform"), boards, None, "search", by_givens=True)
+    report = evaluate(StandIn(solutions, "uniform"), boards, strategy="search", by_givens=True)
     assert report["puzzles"] == len(boards) and report["solve_rate"] == 1.0
     assert sum(row["puzzles"] for row in report["by_givens"]) == len(boards)
     assert {row["givens"] for row in report["by_givens"]} <= {b[2] for b in GIVEN_BUCKETS}
@@ -36,20 +36,21 @@ def test_evaluate_breaks_results_down_by_givens(puzzles):
 
 def test_evaluate_counts_searchs_backtracks(puzzles):
     boards, solutions = puzzles
-    fooled = evaluate(StandIn(solutions, "wrong"), boards, solutions, "search", by_givens=True,
-                      by_difficulty=True)
+    fooled = evaluate(StandIn(solutions, "wrong"), boards, solutions, strategy="search",
+                      by_givens=True, by_difficulty=True)
     assert fooled["mean_backtracks"] > 0 and fooled["max_backtracks"] >= fooled["mean_backtracks"]
     assert all("mean_backtracks" in row for row in fooled["by_givens"] + fooled["by_difficulty"])
-    guided = evaluate(StandIn(solutions), boards, solutions, "search")
+    guided = evaluate(StandIn(solutions), boards, solutions, strategy="search")
     assert guided["mean_backtracks"] == guided["max_backtracks"] == 0
-    assert "mean_backtracks" not in evaluate(StandIn(solutions), boards, solutions, "iterative")
+    assert "mean_backtracks" not in evaluate(StandIn(solutions), boards, solutions,
+                                             strategy="iterative")
 
 
 @pytest.mark.parametrize("strategy", ["oneshot", "iterative", "search"])
 def test_evaluate_progress_hears_of_every_puzzle_once(puzzles, strategy):
     boards, solutions = puzzles
     done = []
-    report = evaluate(StandIn(solutions), boards, solutions, strategy, by_givens=True,
+    report = evaluate(StandIn(solutions), boards, solutions, strategy=strategy, by_givens=True,
                       progress=done.append)
     assert sum(done) == len(boards) and report["puzzles"] == len(boards)
 
