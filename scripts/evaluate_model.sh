@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures a model on the held-out test sets (and, if given, a folder of public puzzle
-# files) and writes one JSON per set and strategy; models/README.md quotes them.
+# files) and writes one JSON per set and strategy, RUN_SET.json; `python scripts/model_card.py
+# add NAME OUT_DIR/*.json` folds them into models/results.csv, which the model card quotes.
 #
 # Usage: scripts/evaluate_model.sh [MODEL] [OUT_DIR] [PUBLIC_DIR]
 # The test sets are made on first use with fixed seeds (the generator never saw the
@@ -19,7 +20,7 @@
 # SETS (default: all) picks sets by name, e.g. SETS="17-22 expert" ROWS="plain default".
 set -euo pipefail
 MODEL=${1:-models/default.npz}
-OUT=${2:-models/results}
+OUT=${2:-runs/eval}
 PUBLIC=${3:-}
 SYMMETRIES=${SYMMETRIES:-4}
 PASSES=${PASSES:-}
