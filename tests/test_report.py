@@ -2,12 +2,9 @@
 HTML with the stated SVGs in the stated order, the JSON beside it, the example puzzle and
 its pass-by-pass numbers against `predict`, refusals, and a render in headless Chromium."""
 
-import base64
 import json
 import runpy
 import tomllib
-import struct
-import zlib
 from fnmatch import fnmatch
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from sudoku_tf.board import EMPTY, RELATION_NAMES, format_line, format_lines, parse_board
-from sudoku_tf.report.charts import png_data_uri
 from sudoku_tf.cli import cli
 from sudoku_tf.nn import NetworkN, load, save
 from sudoku_tf.report import build_report, parse_cell
@@ -316,16 +312,6 @@ def test_bad_inputs_exit_2_with_one_line(files, tmp_path):
         assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
         assert message in result.stderr
     assert not (tmp_path / "x.html").exists()
-
-
-def test_png_data_uri_round_trips():
-    rgb = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
-    png = base64.b64decode(png_data_uri(rgb).split(",", 1)[1])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png[16:24]) == (7, 5)
-    length = struct.unpack(">I", png[33:37])[0]
-    raw = np.frombuffer(zlib.decompress(png[41:41 + length]), np.uint8).reshape(5, 1 + 7 * 3)
-    assert (raw[:, 0] == 0).all() and np.array_equal(raw[:, 1:].reshape(5, 7, 3), rgb)
 
 
 # headless Chromium: skipped where the `chromium` package is not installed

@@ -1,13 +1,19 @@
 """The standalone line chart: valid SVG with one curve, error bar and legend entry per series;
-the Sudoku boards of the report: one mark per drawn cell, tinted, wrong digits in red."""
+the Sudoku boards of the report: one mark per drawn cell, tinted, wrong digits in red; the
+heatmaps' PNGs, read back pixel by pixel."""
 
+import base64
+import re
+import struct
 import xml.etree.ElementTree as ET
+import zlib
 
 import numpy as np
 import pytest
 
 from sudoku_tf.board import EMPTY, parse_board
-from sudoku_tf.report.charts import CONFIDENCE, belief_board_svg, decode_board_svg, line_chart_svg, ramp
+from sudoku_tf.report.charts import (CONFIDENCE, HEAT_LEVELS, belief_board_svg, decode_board_svg,
+                                     head_svg, line_chart_svg, png_data_uri, ramp)
 
 PUZZLE = "53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79"
 SOLUTION = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"
@@ -84,3 +90,43 @@ def test_decode_board_marks_only_filled_cells_as_steps():
     assert [m.get("class") for m in marks] == ["step"] * 4
     assert [m.get("data-step") for m in marks] == ["2", "0", "3", "1"]
     assert [m.findall("text")[1].text for m in marks] == ["3", "1", "4", "2"]
+
+
+def read_png(uri: str) -> np.ndarray:
+    """The (h, w, 3) pixels of a data-URI PNG of colour type 2 (RGB) or 3 (palette), filter 0."""
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        data = png[at + 8:at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length:at + 12 + length])[0] == zlib.crc32(kind + data)
+        chunks[kind] = data
+        at += 12 + length
+    w, h, depth, color_type = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    channels = {2: 3, 3: 1}[color_type]
+    raw = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(h, 1 + w * channels)
+    assert depth == 8 and (raw[:, 0] == 0).all()
+    pixels = raw[:, 1:].reshape(h, w, channels)
+    if color_type == 3:
+        palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
+        return palette[pixels[..., 0]]
+    return pixels
+
+
+@pytest.mark.parametrize("h, w, color_type", [(5, 7, 3), (20, 20, 2)])
+def test_png_data_uri_round_trips_with_a_palette_or_without(h, w, color_type):
+    rgb = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    uri = png_data_uri(rgb)                        # 35 colours fit a palette, 400 do not
+    assert base64.b64decode(uri.split(",", 1)[1])[25] == color_type
+    assert np.array_equal(read_png(uri), rgb)
+
+
+def test_head_heatmap_has_at_most_its_levels_of_shade_darkest_at_the_peak():
+    attention = np.random.default_rng(1).dirichlet(np.ones(81), 81)   # (81, 81), rows sum to 1
+    svg = head_svg(attention, 40, "h1")
+    pixels = read_png(re.search(r'href="(data:image/png;base64,[^"]*)"', svg)[1])
+    assert pixels.shape == (81, 81, 3)
+    assert 8 < len(np.unique(pixels.reshape(-1, 3), axis=0)) <= HEAT_LEVELS
+    peak = np.unravel_index(attention.argmax(), attention.shape)
+    assert np.array_equal(pixels[peak], ramp(1.0))

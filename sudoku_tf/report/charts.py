@@ -23,6 +23,7 @@ CONFIDENCE = ("#fca5a5", "#fde68a", "#bbf7d0")                      # probabilit
 COLORS = {"self": "#7c3aed", "row": "#2563eb", "row+box": "#0891b2", "box": "#16a34a",
           "column+box": "#ca8a04", "column": "#ea580c", "other": "#cbd5e1", "mixed": "#64748b"}
 HEAT_PX = 3                # screen pixels per cell of the 81x81 heatmap
+HEAT_LEVELS = 64           # shades of the heatmap: a small palette, a small PNG
 BOARD_PX = 26              # per cell of a small board overlay
 BOARD_MARGIN = 6           # around a drawn Sudoku board
 BASELINE = 0.675           # of a digit half a cell high, down the cell: centres the digit
@@ -42,15 +43,23 @@ def _hex(rgb) -> str:
 
 
 def png_data_uri(rgb: np.ndarray) -> str:
-    """An (h, w, 3) uint8 image as a `data:image/png;base64,...` URI (no dependencies)."""
+    """An (h, w, 3) uint8 image as a `data:image/png;base64,...` URI (no dependencies):
+    indexed colour when it has at most 256 colours (a third of the bytes), else RGB."""
     h, w, _ = rgb.shape
-    raw = b"".join(b"\0" + rgb[y].tobytes() for y in range(h))     # filter type 0 per row
+    colors, index = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
                 + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    if len(colors) <= 256:                                          # colour type 3: a palette
+        pixels, color_type = index.reshape(h, w).astype(np.uint8), 3
+        palette = chunk(b"PLTE", colors.astype(np.uint8).tobytes())
+    else:                                                           # colour type 2: RGB
+        pixels, color_type, palette = rgb, 2, b""
+    raw = b"".join(b"\0" + pixels[y].tobytes() for y in range(h))  # filter type 0 per row
+    png = (b"\x89PNG\r\n\x1a\n"
+           + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)) + palette
            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -70,8 +79,9 @@ def _text(x, y, content, anchor="middle", size=11, fill="#334155", extra="") -> 
 
 
 def _rect(x, y, w, h, fill="none", stroke="none", width=1.0, title: str | None = None) -> str:
-    head = (f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="{width:g}"')
+    stroked = f' stroke="{stroke}" stroke-width="{width:g}"' if stroke != "none" else ""
+    head = f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" fill="{fill}"{stroked}'
+
     return head + (f"><title>{escape(title)}</title></rect>" if title else "/>")
 
 
@@ -93,11 +103,12 @@ def head_svg(attention: np.ndarray, query: int, title: str) -> str:
     x0, y0 = 30, 30
     bx = x0 + side + 44
     peak = max(float(attention.max()), 1e-12)
+    shades = np.rint(attention / peak * (HEAT_LEVELS - 1)) / (HEAT_LEVELS - 1)   # (81, 81)
     body = [_text(x0 + side / 2, 14, "key cell (row by row) →", size=10),
             _text(12, y0 + side / 2, "query cell →", size=10,
                   extra=f' transform="rotate(-90 12 {y0 + side / 2:g})"'),
             f'<image x="{x0}" y="{y0}" width="{side}" height="{side}" preserveAspectRatio="none" '
-            f'style="image-rendering:pixelated" href="{png_data_uri(ramp(attention / peak))}"/>']
+            f'style="image-rendering:pixelated" href="{png_data_uri(ramp(shades))}"/>']
     band = 9 * HEAT_PX
     for r in range(9):
         body.append(_text(x0 - 4, y0 + (r + 0.5) * band + 3, f"r{r + 1}", "end", 8))
