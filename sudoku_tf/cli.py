@@ -16,6 +16,7 @@ from tqdm import tqdm
 from . import __version__
 from .data import check_output, save_dataset
 from .decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES
+from .formatting import format_eval, format_solved, records, solve_summary
 from .generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
 from .models import SHIPPED, load_model, shipped, store_settings
 from .nn.transformer import NORMS
@@ -456,11 +457,8 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
       sudoku-tf solve 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79 --format line
       cat puzzles.txt | sudoku-tf solve - --strategy iterative --per-step 3 --format json
     """
-    from .evaluation import records
-
     boards, _ = _read_puzzles(puzzles)
     solver = _solver(model_path, strategy, per_step, max_calls, batch_size, as_trained, given)
-    used = solver.settings
     start = time.perf_counter()
     with tqdm(total=len(boards), unit="puzzle", desc=strategy, disable=None) as bar:
         result = solver.decode(boards, bar.update)
@@ -468,45 +466,14 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
     color = fmt == "grid" and sys.stdout.isatty()
     for k, record in enumerate(records(boards, result, trace)):
         searched = None if result.network_placed is None else ~result.network_placed[k]
-        click.echo(_format_solved(record, boards[k], result.boards[k], fmt, color, searched))
-    solved = int(result.solved.sum())
-    alone = ("" if result.network_solved is None else
-             f"the network alone solved {int(result.network_solved.sum())}; ")
-    averaged = f", averaged over {used['symmetries']} symmetries" if used["symmetries"] > 1 else ""
-    click.echo(f"solved {solved} of {len(boards)} puzzles with {strategy} in {seconds:.2f} s "
-               f"({alone}{result.calls.mean():.1f} network calls per puzzle, "
-               f"{solver.refining.mean_passes:.1f} passes per call{averaged})", err=True)
-    if solved < len(boards):
+        click.echo(format_solved(record, boards[k], result.boards[k], fmt, color, searched))
+    click.echo(solve_summary(result, strategy, seconds, solver.settings["symmetries"],
+                             solver.refining.mean_passes), err=True)
+    if not result.solved.all():
         if result.no_solution is None:
             click.echo("--strategy auto or search always finds the solution when there is one",
                        err=True)
         ctx.exit(1)
-
-
-def _format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=None) -> str:
-    """One puzzle's result as text in the chosen --format; `searched` (81,) bool marks the
-    cells a search filled."""
-    from .board import format_grid
-
-    if fmt == "json":
-        return json.dumps(record)
-    lines = [record["board"]]
-    if fmt == "grid":
-        work = [f"{record['calls']} network call{'s' * (record['calls'] != 1)}"]
-        if "backtracks" in record and not record.get("network_solved"):
-            work.append(f"{record['backtracks']} backtracks")
-        status = ("no solution" if record.get("no_solution") else
-                  "not solved" if not record["solved"] else
-                  "solved" if "network_solved" not in record else
-                  "solved by the network" if record["network_solved"] else
-                  "solved, the search finished it")
-        lines = [f"puzzle {record['index']}: {status} ({', '.join(work)})",
-                 format_grid(board, puzzle, color, searched)]
-    if "trace" in record:
-        lines.append("  step  cell   digit  confidence")
-        lines += [f"  {t['step']:>4}  {t['cell']:<5}  {t['digit']:>5}  {t['confidence']:>10.3f}"
-                  for t in record["trace"]]
-    return "\n".join(lines) + ("\n" if fmt == "grid" else "")
 
 
 @cli.command(name="eval")
@@ -540,23 +507,7 @@ def eval_command(file, model_path, strategy, per_step, max_calls, batch_size, as
     except ValueError as err:
         raise InputError(f"{file}: {err}") from None
     report = {"file": file, "model": str(solver.model.path), **report}
-    click.echo(json.dumps(report) if as_json else _format_eval(report))
-
-
-def _format_eval(report: dict) -> str:
-    """The evaluation as a table: all puzzles, then one row per range of givens."""
-    head = (f"{'set':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
-            f"{'median calls':>14}{'puzzles/s':>11}")
-    averaged = f", {report['symmetries']} symmetries" if report["symmetries"] > 1 else ""
-    passes = (f", up to {report['passes']} passes per call ({report['mean_passes']:.1f} on average)"
-              if report["halt_after"] or report["confident"] else f", {report['passes']} passes per call")
-    rows = [f"{report['file']}: {report['strategy']} with {report['model']}{averaged}{passes}", head]
-    for label, r in [("all", report), *((b["givens"], b) for b in report["by_givens"]),
-                     *((b["difficulty"], b) for b in report.get("by_difficulty", []))]:
-        speed = f"{r['puzzles_per_second']:>11.1f}" if "puzzles_per_second" in r else ""
-        rows.append(f"{label:<7}{r['puzzles']:>8}{r['solve_rate']:>9.1%}{r['cell_accuracy']:>10.1%}"
-                    f"{r['mean_calls']:>12.2f}{r['median_calls']:>14.1f}{speed}")
-    return "\n".join(rows)
+    click.echo(json.dumps(report) if as_json else format_eval(report))
 
 
 # ------------------------------------------------------------------ report

@@ -1,7 +1,8 @@
-"""Scoring decoded boards: solve rates and cell accuracy per range of givens, the exact
-solver's reference solutions, and one JSON-ready record per decoded puzzle.
+"""Scoring decoded boards: solve rates and cell accuracy per range of givens, and the
+exact solver's reference solutions.
 
-How boards are decoded lives in `decode`; this module only measures and reports.
+How boards are decoded lives in `decode`, how results are shown in `formatting`; this
+module only measures.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ import time
 
 import numpy as np
 
-from .board import EMPTY, N_CELLS, cell_name, count_givens, format_line
+from .board import EMPTY, N_CELLS, count_givens
 from .decode import BATCH_SIZE, decode, oneshot
 from .generator import DIFFICULTIES, rate
-from .result import DecodeResult
 from .solver import solve
 
 # (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
@@ -126,36 +126,3 @@ def reference_solutions(puzzles: np.ndarray) -> np.ndarray:
     if missing:
         raise ValueError(f"puzzle {missing[0] + 1} has no solution")
     return np.array(solutions, np.int8).reshape(-1, N_CELLS)
-
-
-def fill_trace(result: DecodeResult, k: int) -> list[dict]:
-    """The cells puzzle k got, in the order they were filled (surest first within a step)."""
-    cells = np.flatnonzero(result.order[k] >= 0)
-    cells = cells[np.lexsort((-result.confidence[k, cells], result.order[k, cells]))]
-    return [{"step": int(result.order[k, i]), "cell": cell_name(int(i)),
-             "digit": int(result.boards[k, i]),
-             "confidence": round(float(result.confidence[k, i]), 4)}
-            for i in cells]
-
-
-def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> list[dict]:
-    """One JSON-ready dict per puzzle: the puzzle, the decoded board, the solution (None
-    unless solved), network calls, and what the strategy adds (backtracks, a proof of no
-    solution, whether the network solved it alone and how many cells it filled, with
-    `trace` the fill order)."""
-    out = []
-    for k, puzzle in enumerate(puzzles):
-        board = format_line(result.boards[k])
-        record = {"index": k + 1, "puzzle": format_line(puzzle), "solved": bool(result.solved[k]),
-                  "solution": board if result.solved[k] else None, "board": board,
-                  "calls": int(result.calls[k])}
-        if result.backtracks is not None:
-            record["backtracks"] = int(result.backtracks[k])
-            record["no_solution"] = bool(result.no_solution[k])
-        if result.network_solved is not None:
-            record["network_solved"] = bool(result.network_solved[k])
-            record["network_cells"] = int(result.network_placed[k].sum())
-        if trace:
-            record["trace"] = fill_trace(result, k)
-        out.append(record)
-    return out

@@ -7,7 +7,7 @@ import pytest
 from sudoku_tf.board import EMPTY, candidates_mask, has_conflict, is_valid_solution
 from sudoku_tf.decode import (Refining, SymmetryAveraged, auto, decode, guided, iterative,
                               oneshot)
-from sudoku_tf.evaluation import fill_trace
+from sudoku_tf.formatting import fill_trace
 from sudoku_tf import guided_search as guided_search_module
 from sudoku_tf.guided_search import guided_search
 from sudoku_tf.solver import count_solutions, solve

@@ -1,24 +1,11 @@
-"""Scoring decoded boards: solve rates and accuracy by givens, records for JSON."""
+"""Scoring decoded boards: solve rates and accuracy by givens."""
 
 import numpy as np
 import pytest
 
-from sudoku_tf.decode import decode
-from sudoku_tf.evaluation import (GIVEN_BUCKETS, evaluate, one_call_accuracy, records,
-                                 solve_rate_error)
+from sudoku_tf.evaluation import GIVEN_BUCKETS, evaluate, one_call_accuracy, solve_rate_error
 
 from standin import StandIn, wrong_given
-
-
-def test_records_describe_each_puzzle_for_json(puzzles):
-    boards, solutions = puzzles
-    result = decode(StandIn(solutions), boards[:2], strategy="search")
-    first = records(boards[:2], result, trace=True)[0]
-    assert first["solved"] and first["solution"] == first["board"]
-    assert set(first) == {"index", "puzzle", "solved", "solution", "board", "calls",
-                          "backtracks", "no_solution", "trace"}
-    assert "backtracks" not in records(boards[:1], decode(StandIn(solutions), boards[:1],
-                                                          strategy="oneshot"))[0]
 
 
 def test_evaluate_breaks_results_down_by_givens(puzzles):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..board import EMPTY, N_CELLS, cell_name, format_line
 from ..decode import iterative
-from ..evaluation import fill_trace
+from ..formatting import fill_trace
 from .charts import belief_board_svg, confidence_svg, decode_board_svg
 
 BATCH_SIZE = 32            # puzzles per forward pass when choosing the example
