@@ -34,6 +34,15 @@ class InputError(click.ClickException):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+class Interrupted(click.ClickException):
+    """Ctrl-C: one line on stderr, exit code 130 as for any program a SIGINT ends."""
+
+    exit_code = 130
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
 def _parse_range(text: str, option: str) -> tuple[int, int]:
     """'24-36' -> (24, 36); '30' -> (30, 30)."""
     match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
@@ -46,7 +55,8 @@ def _parse_range(text: str, option: str) -> tuple[int, int]:
 def _one_line_usage():
     """Turns click's usage errors (a bad option value, a missing argument) into one line
     on stderr that names the problem and where to read more, exit code 2. Running a
-    command with no arguments at all still shows its help."""
+    command with no arguments at all still shows its help. Ctrl-C is one line too, exit
+    code 130."""
     try:
         yield
     except click.exceptions.NoArgsIsHelpError:
@@ -54,12 +64,14 @@ def _one_line_usage():
     except click.UsageError as err:
         where = err.ctx.command_path if err.ctx else "sudoku-tf"
         raise InputError(f"{err.format_message().rstrip('.')} (see '{where} --help')") from None
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted") from None
 
 
 class CommandGroup(click.Group):
     """The `sudoku-tf` group: usage errors, and files that cannot be read or written
     (a folder that does not exist or refuses writes, a full disk), are one line on
-    stderr, exit code 2."""
+    stderr, exit code 2; Ctrl-C is one line, exit code 130."""
 
     def make_context(self, *args, **kwargs) -> click.Context:
         with _one_line_usage():

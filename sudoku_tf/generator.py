@@ -6,7 +6,6 @@ per puzzle so the result does not depend on how many processes made it.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ import numpy as np
 
 from .board import BOX, EMPTY, N_CELLS, count_givens
 from .solver import solve, solve_with_stats
+from .workers import process_pool
 
 MIN_GIVENS = 17                  # no unique puzzle has fewer
 DIFFICULTIES = ("easy", "medium", "hard", "expert")
@@ -203,7 +203,7 @@ def generate_puzzles(n: int, spec: PuzzleSpec | list[PuzzleSpec], seed: int = 0,
     solutions = np.zeros((n, N_CELLS), dtype=np.int8)
     jobs = [(specs[k % len(specs)], s) for k, s in enumerate(seeds)]
     if workers > 1 and n > 1:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        with process_pool(workers) as pool:
             _collect(pool.imap(_generate_job, jobs), puzzles, solutions, progress)
     else:
         _collect(map(_generate_job, jobs), puzzles, solutions, progress)

@@ -11,18 +11,23 @@ how fast the workers were, so runs stay reproducible.
 from __future__ import annotations
 
 import collections
-import multiprocessing
 
 import numpy as np
 
 from .board import N_CELLS
 from .generator import guesses, make_puzzle, random_grid, remove_givens
+from .workers import process_pool
 
 INITIAL = 256          # puzzles available at step 0
 PER_STEP = 1.0         # puzzles added per training step
 CAP = 200_000
 CHUNK = 32             # puzzles per job handed to a worker
 LOOKAHEAD = 256        # puzzles made ahead of need; more would only burn a core
+WAIT = 0.1             # seconds between looks at `stop` while waiting for the workers
+
+
+class Stopped(Exception):
+    """A wait for puzzles was cut short because the pool's `stop()` said so."""
 
 
 def make_pool_puzzle(seed: int, lo: int, index: int,
@@ -56,6 +61,8 @@ class PuzzlePool:
         walk: (a, b) to walk each puzzle down to a target drawn in [a, b] instead, e.g.
             (18, 24) for hard low-givens puzzles (slower: see README "Generating").
         per_step: puzzles added per training step (lower it when puzzles are slow to make).
+        stop: a callable checked while waiting for the workers; when it returns true,
+            `available` raises `Stopped` (e.g. on Ctrl-C) and the pool stays usable.
 
     `difficulty` holds each puzzle's guesses (int32, aligned with `puzzles`); pass
     `difficulty_weights(pool.difficulty[:n], power)` from `data` to `make_batch` to draw
@@ -63,8 +70,9 @@ class PuzzlePool:
     """
 
     def __init__(self, lo: int, seed: int, workers: int = 1,
-                 walk: tuple[int, int] | None = None, per_step: float = PER_STEP):
-        self.lo, self.seed, self.workers = lo, seed, workers
+                 walk: tuple[int, int] | None = None, per_step: float = PER_STEP,
+                 stop=None):
+        self.lo, self.seed, self.workers, self.stop = lo, seed, workers, stop
         self.walk = None if walk is None else (int(walk[0]), int(walk[1]))
         self.per_step = per_step
         self.puzzles = np.zeros((0, N_CELLS), np.int8)
@@ -101,21 +109,27 @@ class PuzzlePool:
                            else np.asarray(difficulty, np.int32))
 
     def close(self) -> None:
+        """Ends the worker processes (the next `available` starts new ones)."""
         if self._procs is not None:
             self._procs.terminate()
+            self._procs.join()
             self._procs = None
             self._pending.clear()
 
     def _grow(self, n: int) -> None:
         """Appends puzzles up to n, keeping LOOKAHEAD more in the workers' hands."""
         if self._procs is None:
-            self._procs = multiprocessing.get_context("spawn").Pool(self.workers)
+            self._procs = process_pool(self.workers)
         while len(self.puzzles) < n:
             queued = len(self.puzzles) + CHUNK * len(self._pending)
             while queued < min(CAP, n + LOOKAHEAD):
                 jobs = [self._job(i) for i in range(queued, min(CAP, queued + CHUNK))]
                 self._pending.append(self._procs.map_async(_make, jobs))
                 queued += len(jobs)
+            while not self._pending[0].ready():
+                self._pending[0].wait(WAIT)
+                if self.stop is not None and self.stop():
+                    raise Stopped
             self._append(self._pending.popleft().get())
 
     def _job(self, index: int) -> tuple:

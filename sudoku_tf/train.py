@@ -25,7 +25,7 @@ from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_c
                  load, make_optimizer, save)
 from .generator import guesses
 from .outputs import check_free
-from .pool import PuzzlePool
+from .pool import PuzzlePool, Stopped
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
 ACCURACY_EVERY = 25            # steps between the progress bar's batch-accuracy readings
@@ -233,16 +233,18 @@ class Trainer:
 
     A run starts its files (`output_files`) and refuses to replace existing ones unless
     `force`, except `own_files`: those it continues (a resume, from its checkpoint).
+    `clock` (seconds, monotonic) times the budgets and checkpoints; tests pass their own.
     """
 
     def __init__(self, cfg: TrainConfig, echo=None, quiet: bool = False,
                  model: NetworkTransformer | None = None, force: bool = False,
-                 own_files=()):
+                 own_files=(), clock=time.monotonic):
         own = {Path(p).resolve() for p in own_files}
         check_free([p for p in output_files(cfg) if p.resolve() not in own], force)
         self.cfg = cfg
         self.new_log = log_path(cfg).resolve() not in own
         self.interrupted = False
+        self.clock = clock
         self.echo = echo or (lambda msg: print(msg, file=sys.stderr))
         self.quiet = quiet
         self.model = model or build_model(cfg)
@@ -288,7 +290,7 @@ class Trainer:
         cfg = self.cfg
         if not cfg.data:
             return PuzzlePool(lo=cfg.givens[0], seed=cfg.seed, walk=cfg.walk,
-                              per_step=cfg.pool_per_step)
+                              per_step=cfg.pool_per_step, stop=lambda: self.interrupted)
         loaded = [load_dataset(p) for p in cfg.data]
         missing = [p for p, (_, s) in zip(cfg.data, loaded) if s is None]
         if missing:
@@ -341,40 +343,48 @@ class Trainer:
     # ---- the loop
 
     def run(self) -> dict:
-        """Trains until steps, the time budget, early stopping or Ctrl-C; returns the last eval."""
+        """Trains until steps, the time budget, early stopping or Ctrl-C; returns the last eval.
+
+        Ctrl-C ends the run after the current step (or at once while it waits for pool
+        puzzles), with a checkpoint.
+        """
         cfg = self.cfg
-        Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
-        if self.new_log:
-            self._log({"config": cfg.to_json(), "params": self.model.n_params()}, mode="w")
-            self.new_log = False
-        if self.state.step == 0 and not self.quiet:
-            self.echo(self.model.summary())
-        started = time.monotonic() - self.state.elapsed
-        cpu_started = time.process_time() - self.state.cpu_seconds
-        last_ckpt = time.monotonic()
-        interrupted = []
-        previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+        self.interrupted = False
+        previous = signal.signal(signal.SIGINT, self._on_sigint)
         bar = tqdm(total=cfg.steps, initial=self.state.step, unit="step", desc="train",
                    disable=True if self.quiet else None, dynamic_ncols=True)
         last = {}
         try:
-            while self.state.step < cfg.steps and not interrupted:
-                t0 = time.monotonic()
-                loss = self._step()
+            Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
+            if self.new_log:
+                self._log({"config": cfg.to_json(), "params": self.model.n_params()}, mode="w")
+                self.new_log = False
+            if self.state.step == 0 and not self.quiet:
+                self.echo(self.model.summary())
+            started = self.clock() - self.state.elapsed
+            cpu_started = time.process_time() - self.state.cpu_seconds
+            last_ckpt = self.clock()
+            while self.state.step < cfg.steps and not self.interrupted:
+                t0 = self.clock()
+                try:
+                    loss = self._step()
+                except Stopped:                                      # Ctrl-C while waiting
+                    break
                 self.state.step += 1
                 bar.update(1)
                 bar.set_postfix(loss=f"{loss:.3f}", acc=f"{self.batch_accuracy:.3f}",
-                                puz_s=f"{cfg.batch_size / (time.monotonic() - t0):.0f}", refresh=False)
-                self.state.elapsed = time.monotonic() - started
+                                puz_s=f"{cfg.batch_size / max(self.clock() - t0, 1e-9):.0f}",
+                                refresh=False)
+                self.state.elapsed = self.clock() - started
                 self.state.cpu_seconds = time.process_time() - cpu_started
                 if self.state.step % cfg.eval_every == 0 or self.state.step == cfg.steps:
                     last = self._evaluate(loss)
                     if cfg.patience and self.state.bad_evals >= cfg.patience:
                         self.echo(f"early stop: no better model in {cfg.patience} evaluations")
                         break
-                if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
+                if self.clock() - last_ckpt > cfg.checkpoint_minutes * 60:
                     self.save_checkpoint()
-                    last_ckpt = time.monotonic()
+                    last_ckpt = self.clock()
                 if cfg.max_minutes and self.state.elapsed > cfg.max_minutes * 60:
                     self.echo(f"time budget of {cfg.max_minutes} minutes reached at step {self.state.step}")
                     break
@@ -382,16 +392,23 @@ class Trainer:
                     self.echo(f"CPU budget of {cfg.max_cpu_minutes} minutes reached at step {self.state.step}")
                     break
         finally:
-            bar.close()
-            signal.signal(signal.SIGINT, previous)
-            self.save_checkpoint()
-        self.interrupted = bool(interrupted)
-        if interrupted:
+            try:
+                self.save_checkpoint()
+            finally:
+                bar.close()
+                signal.signal(signal.SIGINT, previous)
+                if isinstance(self.train_set, PuzzlePool):
+                    self.train_set.close()
+        if self.interrupted:
             self.echo(f"interrupted at step {self.state.step}; checkpoint saved, continue with: "
                       f"sudoku-tf train --resume {checkpoint_path(cfg)}")
         if self.state.best < 0:                                      # never evaluated: keep the last
             self._save_model()
         return last
+
+    def _on_sigint(self, *_) -> None:
+        """Ctrl-C asks the loop to stop after its step (`timeout -s INT` sends it twice)."""
+        self.interrupted = True
 
     def _step(self) -> float:
         """One optimizer step; on a non-finite loss, rolls back and halves the LR once.
@@ -458,10 +475,10 @@ class Trainer:
     def save_checkpoint(self) -> None:
         """Model, optimizer state, step, RNG and config in one file, written atomically."""
         extras = {f"opt/{k}": v for k, v in self.model.optimizer.state_arrays().items()}
-        if isinstance(self.train_set, PuzzlePool):
-            puzzles, solutions = self.train_set.available(self.state.step)
-            extras.update({"pool/puzzles": puzzles, "pool/solutions": solutions,
-                           "pool/difficulty": self.train_set.difficulty[:len(puzzles)]})
+        if isinstance(self.train_set, PuzzlePool):                 # what it has made: no wait
+            pool = self.train_set
+            extras.update({"pool/puzzles": pool.puzzles, "pool/solutions": pool.solutions,
+                           "pool/difficulty": pool.difficulty})
         if self.carried is not None:
             tokens, targets, mask, reached = self.carried
             extras.update({"carry/tokens": tokens, "carry/targets": targets, "carry/mask": mask,

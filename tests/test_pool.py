@@ -61,6 +61,7 @@ def test_a_training_checkpoint_keeps_the_pool_and_its_difficulties(tmp_path, mon
     cfg = TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, batch_size=4, eval_size=4,
                       givens=(40, 60), out=str(tmp_path / "m.npz"))
     trainer = Trainer(cfg, quiet=True)
+    trainer.train_set.available(0)                      # a checkpoint keeps what was made
     trainer.save_checkpoint()
     trainer.train_set.close()
     saved = load_checkpoint(checkpoint_path(cfg))[2]["pool/difficulty"]

@@ -354,24 +354,29 @@ def test_resume_to_a_larger_step_count_replans_the_cosine_from_there(tmp_path, e
                for a, b in zip(straight.model.params(), resumed.model.params()))
 
 
-def test_ctrl_c_saves_a_checkpoint_says_how_to_resume_and_exits_130(tmp_path, easy_file):
-    out = tmp_path / "m.npz"
-    command = [sys.executable, "-m", "sudoku_tf", "train", "--data", easy_file,
-               "--eval-data", easy_file, "--out", str(out), "--d-model", "16", "--heads", "2",
-               "--d-ff", "32", "--blocks", "1", "--loops", "1", "--batch-size", "8",
-               "--eval-size", "8", "--steps", "1000000", "--checkpoint-minutes", "0.0001"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    ckpt = tmp_path / "m.ckpt.npz"
-    deadline = time.monotonic() + 60
-    while not ckpt.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)               # the first checkpoint: the loop is running
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
-    assert f"continue with: sudoku-tf train --resume {ckpt}" in stderr
-    assert "Traceback" not in stderr
-    step = load_with_meta(ckpt)[1]["train"]["state"]["step"]
-    assert 0 < step < 1000000
+def test_checkpoints_follow_the_clock_and_the_time_budget_stops_the_run(tmp_path, easy_file):
+    """A clock that moves 40 s per step: checkpoints every 2 steps (> 1 minute apart), and
+    a 3-minute budget ends the run after step 5 (200 s)."""
+    now = [0.0]
+    trainer = Trainer(_config(tmp_path, easy_file, steps=100, eval_every=100,
+                              checkpoint_minutes=1, max_minutes=3),
+                      quiet=True, clock=lambda: now[0])
+    messages, saved = [], []
+    trainer.echo = messages.append
+    real_step, real_save = trainer._step, trainer.save_checkpoint
+
+    def step():
+        now[0] += 40
+        return real_step()
+
+    def save():
+        saved.append(trainer.state.step)
+        real_save()
+
+    trainer._step, trainer.save_checkpoint = step, save
+    trainer.run()
+    assert saved == [2, 4, 5]                        # the last one as the run ends
+    assert messages == ["time budget of 3 minutes reached at step 5"]
 
 
 def test_ctrl_c_before_the_first_step_exits_130_without_a_traceback(tmp_path, easy_file,
