@@ -66,7 +66,7 @@ def _ctrl_c(*args, **kw):
     (["generate", "-n", "2", "-o", "{tmp}/p.txt"], "sudoku_tf.generator.generate_one"),
     (["report", "--puzzles", "data/example.csv", "-o", "{tmp}/r.html"],
      "sudoku_tf.report.build_report"),
-    (["defaults", "models/default.npz"], "sudoku_tf.settings.load_with_settings"),
+    (["defaults", "models/default.npz"], "sudoku_tf.models.load_checkpoint"),
 ])
 def test_ctrl_c_in_any_command_is_one_line_and_exit_130(tmp_path, monkeypatch, command, target):
     monkeypatch.setattr(target, _ctrl_c)
