@@ -175,18 +175,29 @@ def curriculum_range(cfg: TrainConfig, step: int) -> tuple[int, int]:
 
 
 def init_weights(model: NetworkTransformer, path) -> list[str]:
-    """Copies every parameter of the model file at path whose name and shape match into
-    model; the rest start at zero, so the model starts by computing what that one did
-    when they are additions such as prediction feedback. Returns the zeroed names."""
-    source = dict(load(path).named_params())
-    zeroed = []
-    for name, p in model.named_params():
-        if name in source and source[name].value.shape == p.value.shape:
-            p.value[...] = source[name].value
-        else:
-            p.value[...] = 0
-            zeroed.append(name)
-    return zeroed
+    """Copies every parameter of the model file at path into model, by name. Those the file
+    lacks start at zero, so the model starts by computing what that one did when they are
+    additions such as prediction feedback or a relation bias; returns their names.
+
+    ValueError, naming the first, when a parameter has another shape in the file, or when
+    the two share no parameter: training would start from a broken model.
+    """
+    source_model = load(path)
+    source = dict(source_model.named_params())
+    params = list(model.named_params())
+    clash = [(name, source[name].value.shape, p.value.shape) for name, p in params
+             if name in source and source[name].value.shape != p.value.shape]
+    if clash or not any(name in source for name, _ in params):
+        name, theirs, ours = clash[0] if clash else (None, None, None)
+        differ = ", ".join(f"{key} {value} there, {model.config().get(key)} here"
+                           for key, value in source_model.config().items()
+                           if isinstance(value, (int, str)) and model.config().get(key) != value)
+        what = f"{name} has shape {theirs} there, {ours} here" if clash else "no parameter in common"
+        raise ValueError(f"--init-from {path}: another model shape ({what}"
+                         f"{'; ' + differ if differ else ''}); give this run that model's shape")
+    for name, p in params:
+        p.value[...] = source[name].value if name in source else 0
+    return [name for name, _ in params if name not in source]
 
 
 # ------------------------------------------------------------------ the loop

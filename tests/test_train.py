@@ -17,7 +17,7 @@ from sudoku_tf.cli import cli
 from sudoku_tf.data import reveal, save_dataset
 from sudoku_tf.evaluation import evaluate
 from sudoku_tf.generator import PuzzleSpec, generate_puzzles
-from sudoku_tf.nn import load, load_with_meta, warmup_cosine
+from sudoku_tf.nn import NetworkN, load, load_with_meta, save, warmup_cosine
 from sudoku_tf.pool import PuzzlePool
 from sudoku_tf.solver import count_solutions
 from sudoku_tf.train import (TrainConfig, Trainer, TrainingStopped, checkpoint_path,
@@ -233,6 +233,28 @@ def test_init_from_copies_matching_weights_and_zeroes_the_new_ones(tmp_path, eas
     boards = np.zeros((2, 81), np.int8)
     np.testing.assert_allclose(second.model.predict(boards), load(first.cfg.out).predict(boards),
                                rtol=1e-6)
+
+
+def test_init_from_a_model_of_another_shape_is_refused_with_one_line(tmp_path, easy_file):
+    first = Trainer(_config(tmp_path / "a", easy_file, steps=2, eval_every=2), quiet=True)
+    first.run()
+    out = tmp_path / "b" / "m.npz"
+    result = CliRunner().invoke(cli, ["train", "--init-from", first.cfg.out, "--d-model", "32",
+                                      "--heads", "2", "--data", easy_file, "--steps", "2",
+                                      "--eval-size", "8", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: --init-from {first.cfg.out}: another model shape "
+                             f"(token.E has shape (10, 16) there, (10, 32) here; d_model 16 "
+                             f"there, 32 here, d_ff 32 there, 256 here, n_blocks 1 there, 4 "
+                             f"here); give this run that model's shape\n")
+    assert not out.parent.exists()
+
+
+def test_init_from_a_model_with_no_parameter_in_common_is_refused(tmp_path, easy_file):
+    other = tmp_path / "mlp.npz"
+    save(NetworkN([81, 9]), other)
+    with pytest.raises(ValueError, match="another model shape \\(no parameter in common"):
+        Trainer(_config(tmp_path, easy_file, init_from=str(other)), quiet=True)
 
 
 def test_config_round_trips_through_json_and_validates():
