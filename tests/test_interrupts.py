@@ -61,8 +61,8 @@ def _ctrl_c(*args, **kw):
 
 
 @pytest.mark.parametrize("command, target", [
-    (["solve", "data/example.txt"], "sudoku_tf.decode.decode"),
-    (["eval", "data/example.csv"], "sudoku_tf.evaluation.evaluate"),
+    (["solve", "data/example.txt"], "sudoku_tf.api.Solver.decode"),
+    (["eval", "data/example.csv"], "sudoku_tf.api.Solver.evaluate"),
     (["generate", "-n", "2", "-o", "{tmp}/p.txt"], "sudoku_tf.generator.generate_one"),
     (["report", "--puzzles", "data/example.csv", "-o", "{tmp}/r.html"],
      "sudoku_tf.report.build_report"),
