@@ -16,9 +16,9 @@ run() {  # name, flags: train until the step-1500 evaluation is logged, then sto
     kill -INT $pid; wait $pid
 }
 mkdir -p "$OUT"
-run rcb_loops2 --positions rcb --loops 2
-run learned_loops2 --positions learned --loops 2
-run rcb_loops1 --positions rcb --loops 1
+run rcb_loops2 --positions rcb --passes 2
+run learned_loops2 --positions learned --passes 2
+run rcb_loops1 --positions rcb --passes 1
 python - "$OUT" <<'PY'
 import json, pathlib, sys
 print(f"{'run':<16}{'step':>6}{'cell acc':>10}{'solved':>8}")

@@ -49,12 +49,12 @@ THRESHOLD = 0.9
 MODEL = dict(d_model=96, n_heads=4, d_ff=192, n_blocks=2, positions="rcb", batch_size=64,
              lr=1.5e-3, warmup=300, seed=7, eval_every=10 ** 9, checkpoint_minutes=5.0)
 ARMS = {
-    "baseline": dict(n_loops=2),                                        # today's recipe
-    "feedback": dict(n_loops=2, feedback=True),
-    "free-6": dict(n_loops=8, grad_passes=2, free_passes=(6, 6)),         # 6 gradient-free, 2 graded
-    "random-0-6": dict(n_loops=8, grad_passes=2, free_passes=(0, 6)),
-    "feedback+random": dict(n_loops=8, grad_passes=2, free_passes=(0, 6), feedback=True),
-    "feedback+random+norm": dict(n_loops=8, grad_passes=2, free_passes=(0, 6), feedback=True,
+    "baseline": dict(passes=2),                                        # today's recipe
+    "feedback": dict(passes=2, feedback=True),
+    "free-6": dict(passes=8, grad_passes=2, free_passes=(6, 6)),         # 6 gradient-free, 2 graded
+    "random-0-6": dict(passes=8, grad_passes=2, free_passes=(0, 6)),
+    "feedback+random": dict(passes=8, grad_passes=2, free_passes=(0, 6), feedback=True),
+    "feedback+random+norm": dict(passes=8, grad_passes=2, free_passes=(0, 6), feedback=True,
                                  state_norm=True),                     # carried state normalised
 }
 PROBE_STEPS = 6
@@ -162,7 +162,7 @@ def table() -> None:
 
 def trained_passes(arm: str) -> str:
     cfg = config(arm)
-    grad = cfg.grad_passes or cfg.n_loops
+    grad = cfg.grad_passes or cfg.passes
     lo, hi = cfg.free_passes
     if hi == 0:
         return f"{grad}"

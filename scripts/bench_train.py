@@ -38,14 +38,14 @@ def main(argv=None) -> int:
     parser.add_argument("--heads", type=int, default=defaults.n_heads)
     parser.add_argument("--d-ff", type=int, default=defaults.d_ff)
     parser.add_argument("--blocks", type=int, default=defaults.n_blocks)
-    parser.add_argument("--loops", type=int, default=defaults.n_loops)
+    parser.add_argument("--passes", type=int, default=defaults.passes)
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         cfg = TrainConfig(d_model=args.d_model, n_heads=args.heads, d_ff=args.d_ff,
-                          n_blocks=args.blocks, n_loops=args.loops, batch_size=args.batch_size,
+                          n_blocks=args.blocks, passes=args.passes, batch_size=args.batch_size,
                           eval_size=1, out=f"{tmp}/bench.npz")
         trainer = Trainer(cfg, quiet=True)
         puzzles, solutions = trainer.train_set.take(256)
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
 
     B = cfg.batch_size
     print(f"model d_model={cfg.d_model} heads={cfg.n_heads} d_ff={cfg.d_ff} blocks={cfg.n_blocks} "
-          f"loops={cfg.n_loops}, batch {B}, median of {args.repeats}")
+          f"passes={cfg.passes}, batch {B}, median of {args.repeats}")
     print(f"{'part':<34}{'ms':>10}{'puzzles/s':>12}")
     for name, seconds in [("data (draw, augment, reveal)", data), ("training step alone", step),
                           ("trainer step (data + step)", full)]:

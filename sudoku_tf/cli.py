@@ -148,7 +148,7 @@ def generate(count, givens, difficulty, seed, output, workers, time_budget, forc
 
 # ------------------------------------------------------------------ train
 
-_SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "n_loops",
+_SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "passes",
                 "feedback", "state_norm", "relations")
 _TRAIN_DEFAULTS = TrainConfig()
 
@@ -177,14 +177,15 @@ def _config_default(key: str) -> dict:
 @click.option("--d-ff", type=int, **_config_default("d_ff"), help="Feed-forward width.")
 @click.option("--blocks", "n_blocks", type=int, **_config_default("n_blocks"),
               help="Transformer blocks.")
-@click.option("--loops", "n_loops", type=int, **_config_default("n_loops"),
+@click.option("--passes", type=int, **_config_default("passes"),
               help="Passes over the blocks with shared weights: the model's default per call.")
+@click.option("--loops", type=int, hidden=True, help="The old name of --passes.")
 @click.option("--feedback/--no-feedback", **_config_default("feedback"),
               help="Feed each pass a learned projection of the previous pass's probabilities.")
 @click.option("--state-norm/--no-state-norm", **_config_default("state_norm"),
               help="Normalise the carried state (a LayerNorm) before each pass reads it.")
 @click.option("--grad-passes", type=click.IntRange(min=1),
-              help="Passes per step with a loss and gradients  [default: --loops]")
+              help="Passes per step with a loss and gradients  [default: --passes]")
 @click.option("--free-passes", **_config_default("free_passes"),
               help="LO-HI: a random number of gradient-free passes before them, per step.")
 @click.option("--late-share", type=click.FloatRange(0, 1), **_config_default("late_share"),
@@ -234,7 +235,7 @@ def _config_default(key: str) -> dict:
 @click.option("--eval-size", type=click.IntRange(min=1), **_config_default("eval_size"),
               help="Evaluation puzzles.")
 @click.option("--eval-passes", type=click.IntRange(min=1),
-              help="Passes per network call in evaluation  [default: --loops]")
+              help="Passes per network call in evaluation  [default: --passes]")
 @click.option("--eval-threshold", type=click.FloatRange(0, 1, min_open=True),
               help="Evaluation's iterative decoding also fills every legal cell this sure.")
 @click.option("--patience", type=click.IntRange(min=1),
@@ -274,6 +275,10 @@ def train(ctx, config_file, resume, force, quiet, **options) -> None:
 
     given = {k: v for k, v in options.items()
              if ctx.get_parameter_source(k) == click.core.ParameterSource.COMMANDLINE}
+    if "loops" in given:
+        given.setdefault("passes", given.pop("loops"))
+        if not quiet:
+            click.echo("--loops is now --passes; the old name still works", err=True)
     for key in ("givens", "free_passes", "late_passes", "walk"):
         if key in given:
             given[key] = _parse_range(given[key], "--" + key.replace("_", "-"))

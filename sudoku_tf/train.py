@@ -11,7 +11,7 @@ import math
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import InitVar, asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +42,13 @@ class TrainConfig:
     n_blocks: int = 4
     norm: str = "pre"
     positions: str = "rcb"         # learned per cell, row+column+box tables, or both
-    n_loops: int = 2               # weight-tied passes over the blocks: the model's default
+    passes: int = 2                # weight-tied passes over the blocks: the model's default per call
     feedback: bool = False         # each pass also sees the previous pass's probabilities
     state_norm: bool = False       # a LayerNorm on the carried state before each pass reads it
     relations: bool = False        # each head learns a bias per cell relation (row, column, box...)
     # recurrence in training: per step, a random number of gradient-free passes in
     # free_passes (inclusive), then grad_passes passes with a loss after each
-    grad_passes: int | None = None     # None: n_loops
+    grad_passes: int | None = None     # None: passes
     free_passes: tuple[int, int] = (0, 0)
     # late-state training: on this share of steps the gradient-free passes are instead
     # a random number in late_passes, so the graded passes learn from states reached
@@ -77,7 +77,7 @@ class TrainConfig:
     eval_data: str | None = None
     eval_size: int = 256
     eval_every: int = 1000
-    eval_passes: int | None = None     # passes per network call in evaluation (None: n_loops)
+    eval_passes: int | None = None     # passes per network call in evaluation (None: passes)
     eval_threshold: float | None = None   # iterative fills every legal cell this sure per call
     patience: int | None = None    # evals without a better model before stopping
     max_minutes: float | None = None
@@ -85,8 +85,11 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0
     out: str = "models/model.npz"
     seed: int = 0
+    n_loops: InitVar[int | None] = None   # the old name of `passes`, still read
 
-    def __post_init__(self):
+    def __post_init__(self, n_loops: int | None = None):
+        if n_loops is not None:
+            self.passes = n_loops
         self.givens = tuple(int(g) for g in self.givens)
         self.free_passes = tuple(int(p) for p in self.free_passes)
         self.late_passes = tuple(int(p) for p in self.late_passes)
@@ -96,8 +99,8 @@ class TrainConfig:
             (self.d_model > 0 and self.n_heads > 0, "d_model and heads must be positive"),
             (self.n_heads > 0 and self.d_model % self.n_heads == 0,
              f"d_model ({self.d_model}) must be divisible by heads ({self.n_heads})"),
-            (self.d_ff > 0 and self.n_blocks > 0 and self.n_loops > 0,
-             "d_ff, blocks and loops must be positive"),
+            (self.d_ff > 0 and self.n_blocks > 0 and self.passes > 0,
+             "d_ff, blocks and passes must be positive"),
             ((self.grad_passes is None or self.grad_passes > 0) and self.carry > 0
              and (self.eval_passes is None or self.eval_passes > 0),
              "grad passes, carry and eval passes must be positive"),
@@ -137,6 +140,9 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
+        data = dict(data)
+        if "n_loops" in data:          # a config written before `passes`; `passes` wins
+            data.setdefault("passes", data.pop("n_loops"))
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -150,7 +156,7 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
               "learned+rcb": [np.arange(81), ROW, COL, BOX]}[cfg.positions]
     return NetworkTransformer(
         seq_len=81, vocab_size=10, d_model=cfg.d_model, n_heads=cfg.n_heads, d_ff=cfg.d_ff,
-        n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.n_loops,
+        n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.passes,
         feedback=cfg.feedback, state_norm=cfg.state_norm,
         positions=None if groups is None else [g.tolist() for g in groups],
         relations=RELATIONS.tolist() if cfg.relations else None,
@@ -344,7 +350,7 @@ class Trainer:
         """(passes, grad_passes) of this step: a random number of gradient-free passes
         (from late_passes on a late-state step), then the differentiated ones."""
         cfg = self.cfg
-        grad = cfg.grad_passes or cfg.n_loops
+        grad = cfg.grad_passes or cfg.passes
         lo, hi = cfg.free_passes
         if cfg.late_share and self.rng.random() < cfg.late_share:
             lo, hi = cfg.late_passes

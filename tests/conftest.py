@@ -19,6 +19,6 @@ def tiny_model_file(tmp_path):
     """A small untrained two-pass Sudoku model saved with a training note and no
     decoding settings."""
     path = tmp_path / "tiny.npz"
-    save(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2)), path,
+    save(build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, passes=2)), path,
          meta={"train": {"note": "kept"}})
     return path

@@ -315,7 +315,7 @@ def test_symmetry_averaging_sends_the_variants_as_one_stacked_batch(puzzles):
 
 def test_refining_pass_by_pass_equals_the_model_running_all_passes_at_once():
     from sudoku_tf.train import TrainConfig, build_model
-    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2,
+    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=1, passes=2,
                                     feedback=True, seed=3))
     boards = np.zeros((3, 81), np.int8)
     boards[:, :9] = np.arange(1, 10)

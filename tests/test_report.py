@@ -23,7 +23,7 @@ from sudoku_tf.train import TrainConfig, build_model
 
 ROOT = Path(__file__).resolve().parent.parent
 PUZZLE, SOLUTION = (ROOT / "data" / "example.csv").read_text().splitlines()[1].split(",")
-SHAPE = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=2, n_loops=2)   # 4 applications x 2 heads
+SHAPE = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=2, passes=2)   # 4 applications x 2 heads
 VOID = {"meta", "input", "br", "img", "hr", "link", "source", "wbr"}
 SVG_LEAVES = {"rect", "path", "circle", "image", "polyline", "line"}
 

@@ -135,7 +135,7 @@ def wired_model():
     so after the LayerNorm a head whose query and key read dims 0-8 scores same-row
     cells far higher than the rest.
     """
-    model = build_model(TrainConfig(d_model=18, n_heads=2, d_ff=4, n_blocks=1, n_loops=1))
+    model = build_model(TrainConfig(d_model=18, n_heads=2, d_ff=4, n_blocks=1, passes=1))
     model.token.E.value[:] = 0
     model.positions[0].E.value[:] = np.eye(9, 18)                # row r -> dim r
     model.positions[1].E.value[:] = np.eye(9, 18, k=9)           # column c -> dim 9 + c
@@ -159,7 +159,7 @@ def test_a_model_wired_for_rows_and_columns_gets_those_labels():
 
 
 def test_untrained_model_has_only_mixed_heads_in_pass_major_order():
-    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=2, n_loops=2, seed=4))
+    model = build_model(TrainConfig(d_model=16, n_heads=2, d_ff=32, n_blocks=2, passes=2, seed=4))
     puzzles = np.zeros((3, 81), np.int8)
     puzzles[:, :9] = np.arange(1, 10)
     analysis = analyze(model, puzzles)

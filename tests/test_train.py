@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from sudoku_tf.solver import count_solutions
 from sudoku_tf.train import (TrainConfig, Trainer, TrainingStopped, checkpoint_path,
                              curriculum_range)
 
-TINY = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=1, n_loops=2, batch_size=8,
+TINY = dict(d_model=16, n_heads=2, d_ff=32, n_blocks=1, passes=2, batch_size=8,
             eval_size=8, warmup=2)
 
 
@@ -42,7 +43,7 @@ def _config(tmp_path, data, **kw):
 
 @pytest.mark.slow
 def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
-    cfg = _config(tmp_path, easy_file, d_model=32, n_heads=4, d_ff=64, n_blocks=2, n_loops=1,
+    cfg = _config(tmp_path, easy_file, d_model=32, n_heads=4, d_ff=64, n_blocks=2, passes=1,
                   steps=300, batch_size=32, lr=3e-3, warmup=20, givens=(50, 70), eval_every=300)
     trainer = Trainer(cfg, quiet=True)
     first = trainer.model.loss(*trainer._batch()[:3])
@@ -54,8 +55,8 @@ def test_small_model_learns_easy_boards_well_above_chance(tmp_path, easy_file):
     assert metrics["cell_accuracy"] > 0.3        # chance is 1/9; measured 0.40
 
 
-RECURRENT = dict(feedback=True, n_loops=3, grad_passes=1, free_passes=(0, 3), carry=3)
-LATE_STATE = dict(feedback=True, n_loops=2, relations=True, late_share=0.5, late_passes=(3, 6))
+RECURRENT = dict(feedback=True, passes=3, grad_passes=1, free_passes=(0, 3), carry=3)
+LATE_STATE = dict(feedback=True, passes=2, relations=True, late_share=0.5, late_passes=(3, 6))
 
 
 @pytest.mark.parametrize("recurrence", [{}, RECURRENT, LATE_STATE],
@@ -165,7 +166,7 @@ def test_recurrent_steps_draw_their_passes_and_carry_batches_with_their_state(tm
 def test_late_state_steps_draw_their_free_passes_from_the_late_range(tmp_path, easy_file):
     """A share of 1/2: about half the steps run 20-30 gradient-free passes first, the rest
     the usual 0-1; the graded window stays 2 passes."""
-    trainer = Trainer(_config(tmp_path, easy_file, n_loops=2, free_passes=(0, 1),
+    trainer = Trainer(_config(tmp_path, easy_file, passes=2, free_passes=(0, 1),
                               late_share=0.5, late_passes=(20, 30)), quiet=True)
     drawn = [trainer._passes() for _ in range(200)]
     assert {g for _, g in drawn} == {2}
@@ -447,3 +448,24 @@ def test_train_command_takes_the_recurrence_options(tmp_path, easy_file):
     assert cfg["path_share"] == 0.25
     assert (cfg["late_share"], cfg["late_passes"], cfg["relations"]) == (0.2, [4, 9], True)
     assert model.blocks[0].attn.relation_bias.value.shape == (2, len(RELATION_NAMES))
+
+
+def test_passes_is_the_name_and_the_old_n_loops_still_reads():
+    assert TrainConfig(n_loops=3).passes == 3 and "n_loops" not in TrainConfig().to_json()
+    assert TrainConfig.from_json({"n_loops": 3}).passes == 3
+    assert TrainConfig.from_json({"n_loops": 3, "passes": 4}).passes == 4     # the new name wins
+    shipped = Path(__file__).resolve().parent.parent / "models" / "default.npz"
+    model, meta = load_with_meta(shipped)                 # saved when the name was n_loops
+    assert "n_loops" in meta["train"]["config"]
+    assert TrainConfig.from_json(meta["train"]["config"]).passes == model.config()["n_loops"]
+
+
+def test_train_passes_is_a_shape_flag_and_loops_its_hidden_old_name(tmp_path):
+    help_text = CliRunner().invoke(cli, ["train", "--help"]).stdout
+    assert "--passes" in help_text and "--loops" not in help_text
+    for flag in ("--passes", "--loops"):
+        result = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "m.ckpt.npz"),
+                                          flag, "3"])
+        assert result.exit_code == 2
+        assert "cannot change the model shape (passes) when resuming" in result.stderr
+        assert ("--loops is now --passes" in result.stderr) == (flag == "--loops")
