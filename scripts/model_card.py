@@ -44,7 +44,8 @@ COLUMNS = ["model", "set", "subset", "run", "strategy", "symmetries", "passes", 
            "confident", "halt_after", "search_symmetries", "search_threshold", "puzzles",
            "solved", "solve_rate", "stderr", "cell_accuracy", "oneshot_solve_rate",
            "mean_calls", "median_calls", "mean_backtracks", "max_backtracks", "seconds",
-           "puzzles_per_second"]
+           "puzzles_per_second", "other"]
+REPORT_KEYS = {"file", "model", "by_givens", "by_difficulty"}   # not measurements of the row
 SETS = {"36-45": "36–45 givens", "28-35": "28–35 givens", "23-27": "23–27 givens",
         "17-22": "22 givens", "21": "21 givens", "expert": "expert-rated (21–30 givens)"}
 PUBLIC = {"norvig_easy50": "Norvig easy50", "norvig_hardest": "Norvig hardest"}
@@ -74,7 +75,7 @@ def read_rows(path: Path = RESULTS) -> list[dict]:
 
 def write_rows(rows: list[dict], path: Path = RESULTS) -> None:
     out = io.StringIO()
-    writer = csv.DictWriter(out, COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, COLUMNS, restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     path.write_text(out.getvalue())
@@ -91,6 +92,8 @@ def _cell(value) -> str:
 def report_rows(model: str, run: str, name: str, report: dict) -> list[dict]:
     """The CSV rows of one `eval --json` report: the whole set, then each difficulty."""
     settings = {k: _cell(report.get(k)) for k in COLUMNS[4:12]}
+    # anything else the report holds (a setting added later), as JSON, so no field is lost
+    other = {k: v for k, v in report.items() if k not in COLUMNS and k not in REPORT_KEYS}
     rows = []
     for subset, part in [("", report)] + [(f"difficulty={d['difficulty']}", d)
                                           for d in report.get("by_difficulty", [])]:
@@ -98,7 +101,8 @@ def report_rows(model: str, run: str, name: str, report: dict) -> list[dict]:
         rows.append({**settings, "model": model, "set": name, "subset": subset, "run": run,
                      "puzzles": n, "solved": round(rate * n), "solve_rate": _cell(rate),
                      "stderr": _cell((rate * (1 - rate) / n) ** 0.5),
-                     **{k: _cell(part.get(k)) for k in COLUMNS[16:]}})
+                     **{k: _cell(part.get(k)) for k in COLUMNS[16:-1]},
+                     "other": json.dumps(other, sort_keys=True) if other and part is report else ""})
     return rows
 
 
@@ -107,7 +111,8 @@ def passes_rows(model: str, records: list[dict]) -> list[dict]:
     rows = []
     for r in records:
         row = dict.fromkeys(COLUMNS, "")
-        row.update(model=model, set=Path(PASS_SETS.get(r["set"], r["set"])).stem.removeprefix("test_"),
+        name = Path(PASS_SETS.get(r["set"], r["set"])).stem.removeprefix("test_")
+        row.update(model=model, set=name,
                    run=f"passes-{r['measure']}", passes=r["passes"], symmetries=1,
                    puzzles=r["puzzles"], stderr=_cell(r["stderr"]))
         if r["measure"] == "cells":
@@ -176,7 +181,8 @@ def table_sets(rows: list[dict], model: str) -> str:
     """One row per test set: the model's own settings, the plain network, and search."""
     body = []
     for name, label in SETS.items():
-        own, plain = _find(rows, model, "iterative-default", name), _find(rows, model, "iterative", name)
+        own = _find(rows, model, "iterative-default", name)
+        plain = _find(rows, model, "iterative", name)
         search = _find(rows, model, "search-default", name) or _find(rows, model, "search", name)
         first = own or plain or search
         if first is None:

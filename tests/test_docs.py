@@ -42,8 +42,8 @@ def test_generated_tables_match_results_csv():
     rows = card.read_rows()
     assert card.stale_documents(rows) == []
     # the check can fail: one changed measurement makes the card's table stale
-    row = next(r for r in rows if (r["run"], r["set"], r["subset"]) == ("iterative-default", "23-27", "")
-               and f"table: sets {r['model']} " in CARD)
+    row = next(r for r in rows if f"table: sets {r['model']} " in CARD
+               and (r["run"], r["set"], r["subset"]) == ("iterative-default", "23-27", ""))
     changed = [dict(r, solve_rate="0.5", stderr="0.01") if r is row else r for r in rows]
     assert ROOT / "models" / "README.md" in card.stale_documents(changed)
 
@@ -100,7 +100,18 @@ def test_readme_counts_the_slow_tests():
     words = "zero one two three four five six seven eight nine ten eleven twelve".split()
     word = stated.group(1).lower()
     count = words.index(word) if word in words else int(word)
-    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-o", "addopts=", "-m", "slow",
-                                "-p", "no:cacheprovider", str(ROOT / "tests")],
-                               capture_output=True, text=True, cwd=ROOT).stdout
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-o", "addopts=",
+               "-m", "slow", "-p", "no:cacheprovider", str(ROOT / "tests")]
+    collected = subprocess.run(command, capture_output=True, text=True, cwd=ROOT).stdout
     assert count == len([line for line in collected.splitlines() if "::" in line])
+
+
+def test_readme_numbers_outside_its_table_come_from_it(shipped):
+    network, _, _ = shipped
+    card = _model_card_script()
+    generated = "".join(m.group(4) for m in card.MARKER.finditer(README))
+    prose = card.MARKER.sub("", README)
+    quoted = re.findall(r"\d+\.\d ± \d+\.\d %", prose)
+    assert quoted and all(q in generated for q in quoted)
+    sizes = {int(n.replace(",", "")) for n in re.findall(r"([\d,]+) parameters", prose)}
+    assert sizes == {network.n_params()}
