@@ -283,6 +283,17 @@ def test_a_model_without_relation_biases_shows_none(files):
     assert 'id="biases"' not in html and "#biases" not in html
 
 
+def test_puzzles_without_a_solution_give_the_first_as_the_example_unchecked():
+    model = build_model(TrainConfig(**SHAPE))
+    clash = parse_board(PUZZLE)
+    clash[[0, 1]] = 5                                                 # two 5s in row 1
+    puzzles = np.array([clash, np.roll(clash, 9)])
+    result = build_report(model, puzzles)
+    assert result.data["example"]["index"] == 0
+    assert {p["accuracy"] for p in result.data["pass_by_pass"]} == {None}
+    assert "puzzle 1 of the 2: none has a solution to check the passes against." in result.html
+
+
 def test_json_to_stdout_and_refusal_to_overwrite(files, tmp_path):
     folder, _ = files
     args = ["--model", folder / "tiny.npz", "--puzzles", folder / "six.txt", "--limit", 2]

@@ -143,7 +143,7 @@ def _why_example(data: dict) -> str:
     if n == 1:
         return "The example below is the one puzzle analysed."
     if passes[0]["accuracy"] is None:
-        return which + ", the first with a solution to check against (none has one)."
+        return which + ": none has a solution to check the passes against."
     n_empty = data["example"]["puzzle"].count(".")
     first, last = (round(p["accuracy"] * n_empty) for p in (passes[0], passes[-1]))
     if len(passes) == 1:
