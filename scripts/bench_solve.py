@@ -23,24 +23,20 @@ import time
 
 import numpy as np
 
+from sudoku_tf import Solver, load_model
 from sudoku_tf.board import PuzzleError
 from sudoku_tf.data import load_dataset
-from sudoku_tf.decode import BATCH_SIZE, MAX_CALLS, STRATEGIES, decode
-from sudoku_tf.models import load_model
+from sudoku_tf.decode import BATCH_SIZE, MAX_CALLS, STRATEGIES
 from sudoku_tf.nn import ModelFileError
-from sudoku_tf.settings import decoding_network, search_network
 
 DEFAULT_DATA = "data/eval1000.csv"          # the 1,000-puzzle evaluation set
 
 
-def run(model, puzzles: np.ndarray, strategy: str, args, batched: bool,
-        threshold: float | None) -> tuple:
+def run(solver: Solver, puzzles: np.ndarray, batched: bool) -> tuple:
     """Solve rate, mean network calls and puzzles per second of one strategy."""
     groups = [puzzles] if batched else [p[None] for p in puzzles]
     start = time.perf_counter()
-    results = [decode(model, g, strategy=strategy, per_step=args.per_step,
-                      max_calls=args.max_calls, batch_size=args.batch_size, threshold=threshold)
-               for g in groups]
+    results = [solver.decode(g) for g in groups]
     seconds = time.perf_counter() - start
     solved = np.concatenate([r.solved for r in results])
     calls = np.concatenate([r.calls for r in results])
@@ -68,20 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelFileError, PuzzleError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    carried = {} if args.as_trained else loaded.settings
-    network, refining, used = decoding_network(loaded.network, carried, {})
-    views = {"network": (network, used), "search": search_network(refining, carried, {})}
-    for name, (_, settings) in views.items():
-        print(f"{args.data}: {len(puzzles)} puzzles, model {args.model}, {name} at symmetries "
-              f"{settings['symmetries']}, passes {settings['passes']}, threshold "
-              f"{settings['threshold']}", file=sys.stderr)
     print(f"{'strategy':<10} {'mode':<7} {'n':>5} {'solved':>7} {'calls':>7} {'puzzles/s':>10}")
     for strategy in args.strategy or STRATEGIES:
-        net, settings = views["search" if strategy == "search" else "network"]
+        solver = Solver(loaded, strategy=strategy, per_step=args.per_step,
+                        max_calls=args.max_calls, batch_size=args.batch_size,
+                        as_trained=args.as_trained)
+        used = solver.settings
+        print(f"{args.data}: {len(puzzles)} puzzles, model {args.model}, {strategy} at "
+              f"symmetries {used['symmetries']}, passes {used['passes']}, threshold "
+              f"{used['threshold']}", file=sys.stderr)
         for batched, subset in ((True, puzzles), (False, puzzles[:args.single])):
             if len(subset):
-                rate, calls, speed = run(net, subset, strategy, args, batched,
-                                         settings["threshold"])
+                rate, calls, speed = run(solver, subset, batched)
                 mode = "batch" if batched else "single"
                 print(f"{strategy:<10} {mode:<7} {len(subset):>5} {rate:>7.1%} {calls:>7.2f}"
                       f" {speed:>10.1f}", flush=True)

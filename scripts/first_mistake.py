@@ -22,12 +22,12 @@ import argparse
 
 import numpy as np
 
+from sudoku_tf import Solver
 from sudoku_tf.board import EMPTY
 from sudoku_tf.data import load_dataset
 from sudoku_tf.candidates import propagate, to_boards, to_masks
 from sudoku_tf.decode import iterative
 from sudoku_tf.models import load_model
-from sudoku_tf.settings import decoding_network
 
 BINS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0)
 
@@ -77,10 +77,9 @@ def decoding_setup(args):
     puzzles, solutions = load_dataset(args.file)
     puzzles, solutions = puzzles[:args.limit], solutions[:args.limit]
     loaded = load_model(args.model)
-    net, _, used = decoding_network(loaded.network, loaded.settings,
-                                    {"symmetries": args.symmetries, "passes": args.passes,
-                                     "threshold": args.threshold})
-    return puzzles, solutions, loaded.network, net, used
+    solver = Solver(loaded, strategy="iterative", symmetries=args.symmetries,
+                    passes=args.passes, threshold=args.threshold)
+    return puzzles, solutions, loaded.network, solver.network, solver.settings
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ command line. `solve` and `eval` on the command line decode through it too.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import numpy as np
 from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_grid, format_line, parse_board
 from .decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES, DecodeResult, decode
 from .evaluation import evaluate
-from .models import SudokuModel, load_model
+from .models import SudokuModel, load_model, sudoku_network
 from .settings import check, decoding_network, search_network
 
 
@@ -52,7 +53,8 @@ class Solution:
 class Solver:
     """A model ready to solve puzzles as the command line does.
 
-    model: a model file's path, a loaded `SudokuModel`, or None for the shipped model.
+    model: a model file's path, a loaded `SudokuModel`, None for the shipped model, or a
+    network alone (a `NetworkTransformer` trained in Python: no stored settings).
     strategy: `auto` (iterative decoding, and guided search where it gets stuck) or one
     of `decode.STRATEGIES`. settings: any of `settings.BUILT_IN` (symmetries=, passes=,
     threshold=, ...), each beating the one the model carries; `as_trained` ignores the
@@ -65,7 +67,7 @@ class Solver:
         if strategy not in (AUTO, *STRATEGIES):
             raise ValueError(f"unknown strategy {strategy!r}; use one of "
                              f"{', '.join((AUTO, *STRATEGIES))}")
-        self.model = model if isinstance(model, SudokuModel) else load_model(model)
+        self.model = _as_model(model)
         carried = {} if as_trained else self.model.settings
         network, self.refining, used = decoding_network(self.model.network, carried,
                                                         check(settings))
@@ -111,6 +113,15 @@ class Solver:
                           by_difficulty=by_difficulty, progress=progress, **self._options)
         return {"strategy": self.strategy, **self.settings, **report,
                 "mean_passes": self.refining.mean_passes}
+
+
+def _as_model(model) -> SudokuModel:
+    """Whatever `Solver` was given as its model, as a SudokuModel."""
+    if isinstance(model, SudokuModel):
+        return model
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_model(model)
+    return SudokuModel(sudoku_network(model, "the network given"), {}, None)
 
 
 def solve(puzzles, model=None, **options) -> Solution | list[Solution]:

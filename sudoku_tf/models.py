@@ -19,12 +19,12 @@ CHECKOUT = Path(__file__).resolve().parents[1]   # the checkout this package run
 
 @dataclass(frozen=True)
 class SudokuModel:
-    """A trained network (81 cells in, 9 digits out) and the decoding settings its file
-    carries (only those it sets; see `settings.BUILT_IN`)."""
+    """A trained network (81 cells in, 9 digits out), the decoding settings its file
+    carries (only those it sets; see `settings.BUILT_IN`) and the file (None: none)."""
 
     network: NetworkTransformer
     settings: dict
-    path: Path
+    path: Path | None
 
 
 def shipped_model() -> Path:

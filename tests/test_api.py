@@ -16,6 +16,7 @@ from sudoku_tf import Solution, Solver, load_model, solve
 from sudoku_tf.board import PuzzleError, parse_board
 from sudoku_tf.cli import cli
 from sudoku_tf.models import store_settings
+from sudoku_tf.nn import ModelFileError, NetworkN
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PUZZLE, SOLUTION = (DATA / "example.csv").read_text().splitlines()[1].split(",")
@@ -109,6 +110,16 @@ def test_the_result_says_which_cells_the_network_filled(tiny_model_file):
 def test_a_bad_puzzle_is_refused_naming_what_is_wrong(tiny_model_file, bad, message):
     with pytest.raises(PuzzleError, match=message):
         Solver(tiny_model_file).solve(bad)
+
+
+def test_a_network_trained_in_python_solves_as_trained_and_anything_else_is_refused(
+        tiny_model_file):
+    network = load_model(tiny_model_file).network
+    solver = Solver(network, strategy="search", symmetries=2)
+    assert solver.model.settings == {} and solver.settings["symmetries"] == 2
+    assert solver.solve(PUZZLE).line == SOLUTION
+    with pytest.raises(ModelFileError, match="the network given: .* not a Sudoku model"):
+        Solver(NetworkN([2, 3, 1]))
 
 
 def test_bad_options_are_refused_before_any_decoding(tiny_model_file):
