@@ -16,7 +16,9 @@ from .decode import Refining, SymmetryAveraged
 # every setting, with the value used when neither the command line nor the model gives one
 BUILT_IN = {"symmetries": 1, "passes": None, "halt_after": None, "confident": None,
             "threshold": None, "search_symmetries": None, "search_threshold": None}
-_COUNTS = ("symmetries", "passes", "halt_after", "search_symmetries")      # integers >= 1
+_COUNTS = ("symmetries", "passes", "halt_after", "search_symmetries")      # integers 1..MOST
+MOST = 1000            # passes or symmetries per call, far beyond any use (training draws up
+                       # to 128 passes): each is a forward pass, so 10,000 would run for hours
 _PROBABILITIES = ("confident", "threshold", "search_threshold")            # in (0, 1]
 # the settings search may have its own of: search's name for each
 SEARCH_OWN = {"symmetries": "search_symmetries", "threshold": "search_threshold"}
@@ -31,8 +33,9 @@ def check(settings: dict) -> dict:
         if value is None:
             continue
         if name in _COUNTS and not (isinstance(value, Integral) and not isinstance(value, bool)
-                                    and value >= 1):
-            raise ValueError(f"decoding setting {name} must be an integer >= 1, got {value!r}")
+                                    and 1 <= value <= MOST):
+            raise ValueError(f"decoding setting {name} must be an integer in 1-{MOST}, "
+                             f"got {value!r}")
         if name in _PROBABILITIES and not (isinstance(value, Real) and not isinstance(value, bool)
                                            and 0 < value <= 1):
             raise ValueError(f"decoding setting {name} must lie in (0, 1], got {value!r}")

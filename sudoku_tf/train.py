@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import signal
 import sys
 import time
+import types
+import typing
 from dataclasses import InitVar, asdict, dataclass, field, fields
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +94,11 @@ class TrainConfig:
     def __post_init__(self, n_loops: int | None = None):
         if n_loops is not None:
             self.passes = n_loops
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not _fits(value, _FIELD_TYPES[f.name]):
+                raise ValueError(f"{f.name} must be {_describe(_FIELD_TYPES[f.name])}, "
+                                 f"got {value!r}")
         self.givens = tuple(int(g) for g in self.givens)
         self.free_passes = tuple(int(p) for p in self.free_passes)
         self.late_passes = tuple(int(p) for p in self.late_passes)
@@ -125,6 +134,8 @@ class TrainConfig:
              f"givens must be a range within 17-81, got {self.givens}"),
             (self.eval_every > 0 and self.eval_size > 0, "eval every/size must be positive"),
             (self.patience is None or self.patience > 0, "patience must be positive"),
+            (self.curriculum >= 0, f"curriculum must be non-negative, got {self.curriculum}"),
+            (self.seed >= 0, f"seed must be non-negative, got {self.seed}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -148,6 +159,41 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+_FIELD_TYPES = typing.get_type_hints(TrainConfig)
+
+
+def _fits(value, kind) -> bool:
+    """Whether a setting has its field's type, as Python or JSON spells it: any integer
+    for an int, any finite number for a float, a list for a tuple, a path for a str."""
+    args = typing.get_args(kind)
+    if isinstance(kind, types.UnionType):
+        return any(_fits(value, k) for k in args)
+    if kind is type(None) or kind is bool:
+        return value is None if kind is type(None) else isinstance(value, bool)
+    if kind is int or kind is float:
+        number = isinstance(value, Integral if kind is int else Real) and not isinstance(value, bool)
+        return number and math.isfinite(value)
+    if kind is str:
+        return isinstance(value, (str, os.PathLike))
+    sequence = isinstance(value, (list, tuple))
+    if typing.get_origin(kind) is tuple:
+        return sequence and len(value) == len(args) and all(map(_fits, value, args))
+    return sequence and all(_fits(v, args[0]) for v in value)          # list[...]
+
+
+def _describe(kind) -> str:
+    """A field's type in words, for error messages."""
+    if isinstance(kind, types.UnionType):
+        return " or ".join(_describe(k) for k in typing.get_args(kind))
+    names = {type(None): "null", bool: "true or false", int: "an integer",
+             float: "a finite number", str: "a string"}
+    if kind in names:
+        return names[kind]
+    args = typing.get_args(kind)
+    count = f"{len(args)} " if typing.get_origin(kind) is tuple else ""
+    return f"a list of {count}{_describe(args[0]).split(' ', 1)[1]}s"      # "an integer" -> integers
 
 
 def build_model(cfg: TrainConfig) -> NetworkTransformer:

@@ -127,5 +127,5 @@ def test_bad_options_are_refused_before_any_decoding(tiny_model_file):
         Solver(tiny_model_file, strategy="guess")
     with pytest.raises(ValueError, match="unknown decoding setting 'symetries'"):
         Solver(tiny_model_file, symetries=2)
-    with pytest.raises(ValueError, match="symmetries must be an integer >= 1"):
+    with pytest.raises(ValueError, match="symmetries must be an integer in 1-1000"):
         Solver(tiny_model_file, symmetries=0)

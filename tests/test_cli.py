@@ -3,6 +3,7 @@ defaults are the ones the code uses, and usage errors in one line."""
 
 import re
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -34,7 +35,7 @@ def test_the_group_shows_its_version_and_lists_every_command():
 @pytest.mark.parametrize("args, line", [
     (["solve"], "Error: Missing argument 'PUZZLES' (see 'sudoku-tf solve --help')"),
     (["solve", "--passes", "0", "-"],
-     "Error: Invalid value for '--passes': 0 is not in the range x>=1 "
+     "Error: Invalid value for '--passes': 0 is not in the range 1<=x<=1000 "
      "(see 'sudoku-tf solve --help')"),
     (["eval", "x.csv", "--bogus"], "Error: No such option '--bogus' (see 'sudoku-tf eval --help')"),
     (["unknown"], "Error: No such command 'unknown' (see 'sudoku-tf --help')"),
@@ -43,6 +44,36 @@ def test_usage_errors_are_one_line_naming_the_help_to_read(args, line):
     result = run(*args)
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == line + "\n"
+
+
+TINY_RUN = ["--data", "data/example.csv", "--steps", "1", "--eval-size", "1", "--d-model", "8",
+            "--heads", "1", "--d-ff", "8", "--blocks", "1", "--out", "{tmp}/m.npz"]
+
+
+@pytest.mark.parametrize("args", [
+    ["solve", "data/example.txt", "--threshold", "nan"],
+    ["solve", "data/example.txt", "--search-threshold", "nan"],
+    ["eval", "data/example.csv", "--confident", "nan"],
+    ["eval", "data/example.csv", "--threshold", "inf"],
+    ["defaults", "{model}", "--threshold", "nan"],
+    ["solve", "data/example.txt", "--passes", "10000"],
+    ["solve", "data/example.txt", "--symmetries", "100000"],
+    ["generate", "-n", "1", "--seed", "-1", "-o", "{tmp}/p.txt"],
+    ["train", "--seed", "-1", *TINY_RUN],
+    ["train", "--curriculum", "-5", *TINY_RUN],
+    ["train", "--lr", "nan", *TINY_RUN],
+    ["train", "--max-minutes", "inf", *TINY_RUN],
+])
+def test_values_that_mean_nothing_are_one_line_naming_the_option(tmp_path, args):
+    model = tmp_path / "m.npz"
+    model.write_bytes(Path("models/default.npz").read_bytes())
+    before = model.read_bytes()
+    result = run(*[a.format(tmp=tmp_path, model=model) for a in args])
+    option = next(a for a in args if a.startswith("--"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"Error: Invalid value for '{option}': ")
+    assert result.stderr.count("\n") == 1
+    assert sorted(tmp_path.iterdir()) == [model] and model.read_bytes() == before
 
 
 def test_an_output_that_cannot_be_written_is_one_line(tmp_path):

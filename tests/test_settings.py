@@ -49,12 +49,14 @@ def test_search_takes_its_own_symmetries_and_threshold_where_set_and_flags_still
 
 @pytest.mark.parametrize("bad, message", [
     ({"symetries": 4}, "unknown decoding setting 'symetries'"),
-    ({"symmetries": 0}, "symmetries must be an integer >= 1, got 0"),
-    ({"passes": 2.5}, "passes must be an integer >= 1"),
-    ({"halt_after": True}, "halt_after must be an integer >= 1"),
+    ({"symmetries": 0}, "symmetries must be an integer in 1-1000, got 0"),
+    ({"passes": 2.5}, "passes must be an integer in 1-1000"),
+    ({"passes": 10000}, "passes must be an integer in 1-1000, got 10000"),
+    ({"threshold": float("nan")}, r"threshold must lie in \(0, 1\], got nan"),
+    ({"halt_after": True}, "halt_after must be an integer in 1-1000"),
     ({"threshold": 1.5}, r"threshold must lie in \(0, 1\], got 1.5"),
     ({"confident": "high"}, "confident must lie in"),
-    ({"search_symmetries": 0}, "search_symmetries must be an integer >= 1"),
+    ({"search_symmetries": 0}, "search_symmetries must be an integer in 1-1000"),
     ({"search_threshold": 0}, r"search_threshold must lie in \(0, 1\]"),
 ])
 def test_settings_out_of_range_are_named(bad, message):

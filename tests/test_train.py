@@ -281,6 +281,25 @@ def test_bad_train_options_exit_2_with_one_line(tmp_path, args, message):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("settings, line", [
+    ({"d_model": "big"}, "d_model must be an integer, got 'big'"),
+    ({"lr": "fast"}, "lr must be a finite number, got 'fast'"),
+    ({"lr": float("nan")}, "lr must be a finite number, got nan"),
+    ({"givens": [20]}, "givens must be a list of 2 integers, got [20]"),
+    ({"walk": "20-24"}, "walk must be a list of 2 integers or null, got '20-24'"),
+    ({"feedback": "yes"}, "feedback must be true or false, got 'yes'"),
+    ({"data": "a.csv"}, "data must be a list of strings, got 'a.csv'"),
+    ({"seed": -1}, "seed must be non-negative, got -1"),
+])
+def test_a_config_value_of_the_wrong_kind_is_one_line_naming_the_key(tmp_path, settings, line):
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps(settings))
+    result = CliRunner().invoke(cli, ["train", "--config", str(config), "--steps", "1",
+                                      "--eval-size", "1", "--out", str(tmp_path / "m.npz")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {line}\n"
+
+
 def test_train_command_flags_override_the_config_file(tmp_path, easy_file):
     config = tmp_path / "run.json"
     config.write_text(json.dumps({**TINY, "steps": 50, "eval_every": 2, "data": [easy_file],

@@ -3,6 +3,7 @@ option helpers, and reading the PUZZLES and --model a command is given."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from pathlib import Path
@@ -24,6 +25,17 @@ class InputError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class FiniteRange(click.FloatRange):
+    """click's FloatRange that also refuses nan and infinity (which compare false with
+    every bound, so a range alone lets nan through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 class Interrupted(click.ClickException):

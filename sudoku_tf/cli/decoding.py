@@ -16,7 +16,8 @@ from ..decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES
 from ..formatting import format_eval, format_solved, records, solve_summary
 from ..models import SHIPPED, shipped, store_settings
 from ..nn import ModelFileError
-from .common import InputError, add_options, load_model_file, read_puzzles
+from ..settings import MOST
+from .common import FiniteRange, InputError, add_options, load_model_file, read_puzzles
 
 _STRATEGY_HELP = ("oneshot: one network pass; iterative: fill the surest legal cells and "
                   "re-run; search: guided search, exact")
@@ -24,26 +25,26 @@ _STRATEGY_HELP = ("oneshot: one network pass; iterative: fill the surest legal c
 
 # the decoding settings a model file may carry (see `settings`): option, type, help
 _SETTINGS = [
-    ("--symmetries", click.IntRange(min=1),
+    ("--symmetries", click.IntRange(1, MOST),
      "Average the network over K Sudoku symmetries of each board (K forward passes per call).",
      "the model's setting, else 1"),
-    ("--passes", click.IntRange(min=1),
+    ("--passes", click.IntRange(1, MOST),
      "Passes of the weight-tied blocks per network call (most passes, with halting).",
      "the model's setting, else the passes it was built with"),
-    ("--halt-after", click.IntRange(min=1),
+    ("--halt-after", click.IntRange(1, MOST),
      "Stop refining a board once its predicted digits have not changed for K passes.",
      "the model's setting, if any"),
-    ("--confident", click.FloatRange(0, 1, min_open=True),
+    ("--confident", FiniteRange(0, 1, min_open=True),
      "Stop refining a board once every empty cell's top probability reaches P.",
      "the model's setting, if any"),
-    ("--threshold", click.FloatRange(0, 1, min_open=True),
+    ("--threshold", FiniteRange(0, 1, min_open=True),
      "Also fill, in the same call, every legal cell the network gives at least P "
      "(search tries them together first, then one cell at a time).",
      "the model's setting, if any"),
-    ("--search-symmetries", click.IntRange(min=1),
+    ("--search-symmetries", click.IntRange(1, MOST),
      "Symmetries for search (and auto's search) alone.",
      "--symmetries if given, else the model's search setting, else its symmetries"),
-    ("--search-threshold", click.FloatRange(0, 1, min_open=True),
+    ("--search-threshold", FiniteRange(0, 1, min_open=True),
      "Threshold for search (and auto's search) alone.",
      "--threshold if given, else the model's search setting, else its threshold"),
 ]

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from ..data import check_output, save_dataset
 from ..generator import DIFFICULTIES, GenerationError, PuzzleSpec, generate_puzzles
-from .common import InputError, parse_range
+from .common import FiniteRange, InputError, parse_range
 
 
 @click.command()
@@ -20,12 +20,13 @@ from .common import InputError, parse_range
 @click.option("--difficulty", type=click.Choice(DIFFICULTIES), multiple=True,
               help="Keep only puzzles of this difficulty (see README); repeat the option "
                    "for a set with equal shares of each.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Random seed.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file: .txt (puzzles), .csv (puzzle,solution) or .npz.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes to use; the result is the same for any number.")
-@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=60.0,
+@click.option("--time-budget", type=FiniteRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds per puzzle before giving up.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def generate(count, givens, difficulty, seed, output, workers, time_budget, force) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..models import SHIPPED, shipped
+from ..settings import MOST
 from .common import InputError, load_model_file, read_puzzles
 
 DEFAULT_PUZZLES = Path("data/eval1000.csv")      # what `report` analyses
@@ -27,7 +28,7 @@ DEFAULT_PUZZLES = Path("data/eval1000.csv")      # what `report` analyses
               help="Use only the first N puzzles.")
 @click.option("--cell", default="r5c5", show_default=True,
               help="The query cell whose attention the board overlays show.")
-@click.option("--passes", type=click.IntRange(min=1),
+@click.option("--passes", type=click.IntRange(1, MOST),
               help="Passes of the weight-tied blocks to analyse, show and decode with  [default: "
                    "the model's setting, else the passes it was built with]")
 @click.option("--force", is_flag=True, help="Replace existing output files.")

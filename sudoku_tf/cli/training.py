@@ -10,7 +10,7 @@ import click
 
 from ..nn.transformer import NORMS
 from ..train import POSITIONS, TrainConfig
-from .common import InputError, parse_range
+from .common import FiniteRange, InputError, parse_range
 
 _SHAPE_FLAGS = ("d_model", "n_heads", "d_ff", "n_blocks", "norm", "positions", "passes",
                 "feedback", "state_norm", "relations")
@@ -52,7 +52,7 @@ def _config_default(key: str) -> dict:
               help="Passes per step with a loss and gradients  [default: --passes]")
 @click.option("--free-passes", **_config_default("free_passes"),
               help="LO-HI: a random number of gradient-free passes before them, per step.")
-@click.option("--late-share", type=click.FloatRange(0, 1), **_config_default("late_share"),
+@click.option("--late-share", type=FiniteRange(0, 1), **_config_default("late_share"),
               help="Share of steps whose gradient-free passes come from --late-passes.")
 @click.option("--late-passes", **_config_default("late_passes"),
               help="LO-HI: gradient-free passes on a late-state step (states reached only "
@@ -65,29 +65,29 @@ def _config_default(key: str) -> dict:
               help="LayerNorm placement.")
 @click.option("--positions", type=click.Choice(POSITIONS), **_config_default("positions"),
               help="Position embeddings: per cell, row+column+box, or both.")
-@click.option("--lr", type=float, **_config_default("lr"), help="Peak learning rate.")
+@click.option("--lr", type=FiniteRange(), **_config_default("lr"), help="Peak learning rate.")
 @click.option("--warmup", type=int, **_config_default("warmup"), help="Linear warmup steps.")
-@click.option("--weight-decay", type=float, **_config_default("weight_decay"),
+@click.option("--weight-decay", type=FiniteRange(), **_config_default("weight_decay"),
               help="AdamW weight decay.")
-@click.option("--clip", type=float, **_config_default("clip"),
+@click.option("--clip", type=FiniteRange(), **_config_default("clip"),
               help="Global gradient-norm clip (0: off).")
 @click.option("--givens", **_config_default("givens"),
               help="LO-HI: pool puzzles are cut toward LO; boards are revealed up to HI.")
-@click.option("--curriculum", type=int, **_config_default("curriculum"),
+@click.option("--curriculum", type=click.IntRange(min=0), **_config_default("curriculum"),
               help="Steps over which the fewest givens falls from HI to LO.")
 @click.option("--hard-first/--easy-first", **_config_default("hard_first"),
               help="Reverse curriculum: the most givens rises from LO to HI instead.")
-@click.option("--difficulty-power", type=click.FloatRange(min=0),
+@click.option("--difficulty-power", type=FiniteRange(min=0),
               **_config_default("difficulty_power"),
               help="Draw puzzles with probability ~ (1 + solver guesses) ** P (0: uniform).")
-@click.option("--path-share", type=click.FloatRange(0, 1), **_config_default("path_share"),
+@click.option("--path-share", type=FiniteRange(0, 1), **_config_default("path_share"),
               help="Share of boards taken on their puzzle's path of naked and hidden singles "
                    "(easy cells filled first, as decoding meets them) instead of random "
                    "reveals.")
 @click.option("--walk",
               help="LO-HI: walk each pool puzzle down to a number of givens in this range "
                    "(slower to make; see --pool-per-step).")
-@click.option("--pool-per-step", type=click.FloatRange(min=0, min_open=True),
+@click.option("--pool-per-step", type=FiniteRange(min=0, min_open=True),
               **_config_default("pool_per_step"), help="Pool puzzles added per step.")
 @click.option("--init-from", type=click.Path(dir_okay=False, path_type=Path),
               help="Start from this model file's weights (matching names and shapes; the "
@@ -100,21 +100,22 @@ def _config_default(key: str) -> dict:
               help="Evaluation puzzles.")
 @click.option("--eval-passes", type=click.IntRange(min=1),
               help="Passes per network call in evaluation  [default: --passes]")
-@click.option("--eval-threshold", type=click.FloatRange(0, 1, min_open=True),
+@click.option("--eval-threshold", type=FiniteRange(0, 1, min_open=True),
               help="Evaluation's iterative decoding also fills every legal cell this sure.")
 @click.option("--patience", type=click.IntRange(min=1),
               help="Stop after this many evaluations without a better model.")
-@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True),
+@click.option("--max-minutes", type=FiniteRange(min=0, min_open=True),
               help="Wall-clock budget.")
-@click.option("--max-cpu-minutes", type=click.FloatRange(min=0, min_open=True),
+@click.option("--max-cpu-minutes", type=FiniteRange(min=0, min_open=True),
               help="Budget of this process's CPU time (all threads).")
-@click.option("--checkpoint-minutes", type=click.FloatRange(min=0, min_open=True),
+@click.option("--checkpoint-minutes", type=FiniteRange(min=0, min_open=True),
               **_config_default("checkpoint_minutes"), help="Minutes between checkpoints.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), **_config_default("out"),
               help="Best model file; NAME.ckpt.npz and NAME.log.jsonl go beside it.")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Continue from this checkpoint (flags may extend --steps or --max-minutes).")
-@click.option("--seed", type=int, **_config_default("seed"), help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), **_config_default("seed"),
+              help="Random seed.")
 @click.option("--force", is_flag=True,
               help="Replace existing --out, checkpoint and log files (a resume into the "
                    "same --out continues them without it).")
