@@ -43,6 +43,10 @@ def shipped(path, default: Path = SHIPPED):
 def load_model(path=None) -> SudokuModel:
     """The Sudoku model at path (None: the shipped one) with its decoding settings;
     ModelFileError for a file that is missing, broken or not a Sudoku model."""
+    if path is None and not shipped_model().exists():
+        raise ModelFileError(f"{shipped_model()}: no such model file; the shipped model comes "
+                             f"with a checkout of the repository (pip install -e .), or pass "
+                             f"a model file")
     path = Path(shipped_model() if path is None else path)
     network, meta, _ = load_checkpoint(path)
     sudoku_network(network, path)

@@ -56,6 +56,12 @@ def test_the_shipped_model_is_found_beside_the_package_and_loads_with_its_settin
     assert shipped(Path("models/other.npz")) == Path("models/other.npz")
 
 
+def test_without_a_checkout_the_shipped_model_is_missed_with_a_hint(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "CHECKOUT", tmp_path)          # an install without models/
+    with pytest.raises(ModelFileError, match="comes with a checkout .* or pass a model file"):
+        load_model()
+
+
 def test_a_file_in_the_working_directory_beats_the_shipped_one(tmp_path, monkeypatch, model):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "models").mkdir()
