@@ -15,6 +15,7 @@ import numpy as np
 from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read_boards
 from .candidates import propagate, to_boards, to_masks
 from .generator import augment
+from .nn.io import is_npz_archive
 from .outputs import check_free, open_new
 
 FORMATS = (".txt", ".csv", ".npz")
@@ -25,6 +26,8 @@ def load_dataset(path) -> tuple[np.ndarray, np.ndarray | None]:
     path = Path(path)
     if path.suffix.lower() != ".npz":
         return read_boards(path)
+    if not is_npz_archive(path):
+        raise PuzzleError("not an .npz archive", source=str(path))
     try:
         with np.load(path, allow_pickle=False) as arrays:
             puzzles = _board_array(arrays, "puzzles", path)

@@ -28,6 +28,15 @@ def string_weights(path):
     _rewrite(path, change)
 
 
+def nan_weights(path):
+    """A weight that is not a number, as a diverged training would leave it."""
+    def change(header, arrays):
+        name = next(k for k in arrays if k != CONFIG_KEY and arrays[k].dtype.kind == "f")
+        arrays[name] = arrays[name].copy()
+        arrays[name].flat[0] = np.nan
+    _rewrite(path, change)
+
+
 def unsupported_compression(path):
     """Marks the first member of the archive's directory with an unknown compression method."""
     raw = bytearray(Path(path).read_bytes())
@@ -64,5 +73,6 @@ def plain_text(path):
     Path(path).write_text("weights: 0.1 0.2 0.3\n")
 
 
-CORRUPTIONS = {f.__name__: f for f in (config_not_an_object, string_weights, unsupported_compression,
+CORRUPTIONS = {f.__name__: f for f in (config_not_an_object, string_weights, nan_weights,
+                                      unsupported_compression,
                                       zeroed_stretch, zeroed_member, truncated, plain_text)}

@@ -5,8 +5,11 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+
+from corrupt import nan_weights
 
 from sudoku_tf import __version__
 from sudoku_tf.cli import cli
@@ -106,3 +109,37 @@ def test_train_help_shows_the_defaults_of_train_config():
         assert f"[default: {expected}" in " ".join(line.split()), flag
         shown += 1
     assert shown >= 20                 # every field with a default and a flag
+
+
+@pytest.mark.parametrize("args", [
+    ["solve", "data/example.txt", "--model", "{model}"],
+    ["eval", "data/example.csv", "--model", "{model}"],
+    ["defaults", "{model}"],
+    ["defaults", "{model}", "--passes", "2"],
+    ["report", "--model", "{model}", "--puzzles", "data/example.csv", "-o", "{tmp}/r.html"],
+    ["train", "--init-from", "{model}", "--data", "data/example.csv", "--steps", "1",
+     "--eval-size", "1", "--out", "{tmp}/m.npz"],
+])
+def test_a_model_whose_weights_are_not_finite_is_refused_by_every_command(tiny_model_file, args):
+    nan_weights(tiny_model_file)
+    before = tiny_model_file.read_bytes()
+    result = run(*[a.format(model=tiny_model_file, tmp=tiny_model_file.parent) for a in args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"Error: {tiny_model_file}: array 'token.E' holds values that are "
+                             f"not finite (nan or infinity): a broken model\n")
+    assert sorted(tiny_model_file.parent.iterdir()) == [tiny_model_file]
+    assert tiny_model_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [
+    ["solve", "{bad}"],
+    ["eval", "{bad}"],
+    ["train", "--data", "{bad}", "--out", "{tmp}/m.npz"],
+    ["train", "--data", "data/example.csv", "--eval-data", "{bad}", "--out", "{tmp}/m.npz"],
+])
+def test_random_bytes_named_npz_are_not_an_npz_archive(tmp_path, args):
+    bad = tmp_path / "garbage.npz"
+    bad.write_bytes(np.random.default_rng(0).bytes(300))
+    result = run(*[a.format(bad=bad, tmp=tmp_path) for a in args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {bad}: not an .npz archive\n"

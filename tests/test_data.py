@@ -68,7 +68,7 @@ def test_npz_contents_are_checked(tmp_path, dataset):
         with pytest.raises(PuzzleError, match=message):
             load_dataset(tmp_path / name)
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(PuzzleError, match="junk.npz: not a readable .npz"):
+    with pytest.raises(PuzzleError, match="junk.npz: not an .npz archive"):
         load_dataset(tmp_path / "junk.npz")
 
 

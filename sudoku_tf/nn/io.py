@@ -76,14 +76,20 @@ def atomic_open(path, mode: str = "wb"):
         raise
 
 
+def is_npz_archive(path) -> bool:
+    """Whether the file at path starts as an .npz (a zip archive) does: checked before numpy
+    reads it, which would take anything else for a pickle."""
+    with open(path, "rb") as f:
+        return f.read(4) in ZIP_MAGIC
+
+
 def read_header(path) -> tuple[dict, dict[str, np.ndarray]]:
     """Returns (header, arrays) of a model file, checking its format version."""
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file")
-    with open(path, "rb") as f:
-        if f.read(4) not in ZIP_MAGIC:
-            raise ModelFileError(f"{path}: not a model file (not an .npz archive)")
+    if not is_npz_archive(path):
+        raise ModelFileError(f"{path}: not a model file (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -141,6 +147,9 @@ def load_checkpoint(path) -> tuple[Module, dict, dict[str, np.ndarray]]:
         if value.shape != p.value.shape:
             raise ModelFileError(f"{path}: array {pname!r} has shape {value.shape}, "
                                  f"the config needs {p.value.shape}")
+        if not np.isfinite(value).all():
+            raise ModelFileError(f"{path}: array {pname!r} holds values that are not finite "
+                                 f"(nan or infinity): a broken model")
         p.value[...] = value
     extras = {k[len("extra/"):]: v for k, v in arrays.items() if k.startswith("extra/")}
     return model, header.get("meta", {}), extras
