@@ -16,7 +16,7 @@ from .board import EMPTY, N_CELLS, PuzzleError, check_boards, format_lines, read
 from .candidates import propagate, to_boards, to_masks
 from .generator import augment
 from .nn.io import is_npz_archive
-from .outputs import check_free, open_new
+from .outputs import check_free, check_writable, open_new
 
 FORMATS = (".txt", ".csv", ".npz")
 
@@ -56,12 +56,14 @@ def _board_array(arrays, name: str, path: Path) -> np.ndarray:
 
 
 def check_output(path, force: bool = False) -> Path:
-    """`path` if a dataset may be written there: a known extension, no file unless `force`."""
+    """`path` if a dataset may be written there: a known extension, no file unless `force`,
+    a folder that takes a new file."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown extension {path.suffix!r}; "
                          f"use one of {', '.join(FORMATS)}")
     check_free([path], force)
+    check_writable([path])
     return path
 
 

@@ -28,7 +28,7 @@ from .evaluation import evaluate, reference_solutions
 from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_checkpoint,
                  load, make_optimizer, save)
 from .generator import guesses
-from .outputs import check_free
+from .outputs import check_free, check_writable
 from .pool import PuzzlePool, Stopped
 
 POSITIONS = ("learned", "rcb", "learned+rcb")
@@ -304,6 +304,7 @@ class Trainer:
                  own_files=(), clock=time.monotonic):
         own = {Path(p).resolve() for p in own_files}
         check_free([p for p in output_files(cfg) if p.resolve() not in own], force)
+        check_writable(output_files(cfg), make_folders=True)     # `run` makes --out's folder
         self.cfg = cfg
         self.new_log = log_path(cfg).resolve() not in own
         self.interrupted = False

@@ -143,3 +143,62 @@ def test_random_bytes_named_npz_are_not_an_npz_archive(tmp_path, args):
     result = run(*[a.format(bad=bad, tmp=tmp_path) for a in args])
     assert result.exit_code == 2, result.output
     assert result.stderr == f"Error: {bad}: not an .npz archive\n"
+
+
+def test_an_output_in_a_folder_that_does_not_exist_is_refused_not_created(tmp_path):
+    target = tmp_path / "no" / "dir" / "x.txt"
+    result = run("generate", "-n", "1", "--givens", "40", "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {target}: cannot write there (the folder "
+                             f"{target.parent} does not exist)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("out, reason", [
+    ("{tmp}/a.txt/t.npz", "cannot write there ({tmp}/a.txt is not a folder)"),
+    pytest.param("/proc/t.npz", "cannot write there (/proc: No such file or directory)",
+                 marks=pytest.mark.skipif(not Path("/proc/self").exists(), reason="no /proc")),
+])
+def test_train_names_the_out_it_was_given_when_it_cannot_write_there(tmp_path, out, reason):
+    (tmp_path / "a.txt").write_text("a file\n")
+    out = out.format(tmp=tmp_path)
+    result = run("train", "--data", "data/example.csv", "--steps", "1", "--eval-size", "1",
+                 "--out", out)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"Error: {out}: {reason.format(tmp=tmp_path)}\n"
+
+
+def test_report_checks_both_outputs_before_writing_either(tmp_path):
+    html, json_path = tmp_path / "r.html", tmp_path / "missing" / "r.json"
+    result = run("report", "--puzzles", "data/example.csv", "-o", str(html), "--json",
+                 str(json_path))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: {json_path}: cannot write there (the folder "
+                             f"{json_path.parent} does not exist)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_defaults_names_the_model_file_when_it_cannot_be_replaced(tiny_model_file, monkeypatch):
+    def refused(source, target):
+        raise PermissionError(13, "Permission denied", str(source))
+
+    monkeypatch.setattr("os.replace", refused)
+    result = run("defaults", str(tiny_model_file), "--passes", "2")
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {tiny_model_file}: cannot replace it (Permission denied)\n"
+    assert sorted(tiny_model_file.parent.iterdir()) == [tiny_model_file]
+
+
+@pytest.mark.parametrize("args, line", [
+    (["defaults", "{tmp}/none.npz"],
+     "{tmp}/none.npz: no such model file (train one with `sudoku-tf train`)"),
+    (["train", "--resume", "{tmp}/m.ckpt.npz"],
+     "{tmp}/m.ckpt.npz: no such checkpoint (a run writes NAME.ckpt.npz beside its --out NAME.npz)"),
+    (["solve", "data/example.txt", "--format", "line", "--trace"],
+     "--trace lists the filled cells in a table, which --format line has no room for; use "
+     "--format grid or json"),
+])
+def test_messages_name_what_was_typed_and_what_to_do(tmp_path, args, line):
+    result = run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == f"Error: {line.format(tmp=tmp_path)}\n"

@@ -86,10 +86,12 @@ def _looks_like_a_puzzle(text: str) -> bool:
     return bool(cells) and (set(text) <= _PUZZLE_CHARS or len(cells) == 81)
 
 
-def load_model_file(path: Path):
-    """The model at path with the decoding settings it carries; InputError if unusable."""
+def load_model_file(path: Path, option: str | None = "--model"):
+    """The model at path with the decoding settings it carries; InputError if unusable.
+    `option` is the command's option naming another model file, if it has one."""
     try:
         return load_model(path)
     except ModelFileError as err:
-        hint = "" if path.exists() else " (train one with `sudoku-tf train`, or pass --model)"
+        other = f", or pass {option}" if option else ""
+        hint = "" if path.exists() else f" (train one with `sudoku-tf train`{other})"
         raise InputError(f"{err}{hint}") from None

@@ -16,6 +16,7 @@ from ..decode import AUTO, BATCH_SIZE, MAX_CALLS, STRATEGIES
 from ..formatting import format_eval, format_solved, records, solve_summary
 from ..models import SHIPPED, shipped, store_settings
 from ..nn import ModelFileError
+from ..outputs import check_writable
 from ..settings import MOST
 from .common import FiniteRange, InputError, add_options, load_model_file, read_puzzles
 
@@ -117,6 +118,9 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
       sudoku-tf solve 53..7....6..195....98....6.8...6...34..8.3..17...2...6.6....28....419..5....8..79 --format line
       cat puzzles.txt | sudoku-tf solve - --strategy iterative --per-step 3 --format json
     """
+    if trace and fmt == "line":
+        raise InputError("--trace lists the filled cells in a table, which --format line has "
+                         "no room for; use --format grid or json")
     boards, _ = read_puzzles(puzzles)
     solver = _solver(model_path, strategy, per_step, max_calls, batch_size, as_trained, given)
     start = time.perf_counter()
@@ -189,9 +193,10 @@ def defaults(model_path, reset, **changes) -> None:
     """
     if reset or any(v is not None for v in changes.values()):
         try:
+            check_writable([model_path])                  # before the work, naming MODEL
             settings = store_settings(model_path, changes, reset)
         except ModelFileError as err:
             raise InputError(str(err)) from None
     else:
-        settings = load_model_file(model_path).settings
+        settings = load_model_file(model_path, option=None).settings
     click.echo(json.dumps(settings) if settings else f"{model_path} carries no decoding settings")

@@ -48,7 +48,7 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
       sudoku-tf report --model models/small.npz --puzzles data/example.csv -o small.html
       sudoku-tf report --limit 200 --json - --force | jq .labels
     """
-    from ..outputs import check_free, write_text
+    from ..outputs import check_free, check_writable, write_text
     from ..report import build_report, format_table, parse_cell
 
     to_stdout = json_path is not None and str(json_path) == "-"
@@ -56,6 +56,7 @@ def report(model_path, puzzles, output, json_path, limit, cell, passes, force) -
     try:
         query = parse_cell(cell)
         check_free(files, force)
+        check_writable(files)                     # both, so neither is written alone
     except (ValueError, FileExistsError) as err:
         raise InputError(str(err)) from None
     puzzles = shipped(puzzles, DEFAULT_PUZZLES)

@@ -159,12 +159,15 @@ def train(ctx, config_file, resume, force, quiet, **options) -> None:
             changed = sorted(set(given) & set(_SHAPE_FLAGS))
             if changed:
                 raise InputError(f"cannot change the model shape ({', '.join(changed)}) when resuming")
+            if not resume.is_file():
+                raise InputError(f"{resume}: no such checkpoint (a run writes NAME.ckpt.npz "
+                                 f"beside its --out NAME.npz)")
             trainer = Trainer.resume(resume, given, quiet=quiet, force=force)
         else:
             settings = _read_config(config_file) if config_file else {}
             trainer = Trainer(TrainConfig.from_json({**settings, **given}), quiet=quiet,
                               force=force)
-    except (ValueError, OSError) as err:
+    except ValueError as err:                  # an OSError names its file: the group says it
         raise InputError(str(err)) from None
     except KeyboardInterrupt:
         click.echo("interrupted before the first step; nothing to save", err=True)

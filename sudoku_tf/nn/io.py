@@ -70,7 +70,11 @@ def atomic_open(path, mode: str = "wb"):
     try:
         with f:
             yield f
-        os.replace(tmp, path)                                     # same folder: atomic
+        try:
+            os.replace(tmp, path)                                 # same folder: atomic
+        except OSError as err:                                    # name the file, not tmp
+            raise OSError(err.errno, f"cannot replace it ({err.strerror or err})",
+                          str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
