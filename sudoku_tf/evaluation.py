@@ -16,9 +16,9 @@ from .decode import BATCH_SIZE, decode, oneshot
 from .generator import DIFFICULTIES, rate
 from .solver import solve
 
-# (fewest, most, label) givens per row of the evaluation table; the first takes any below 17
-GIVEN_BUCKETS = ((0, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"), (36, 45, "36-45"),
-                 (46, N_CELLS, "46+"))
+# (fewest, most, label) givens per row of the evaluation table; below 17 no puzzle is unique
+GIVEN_BUCKETS = ((0, 16, "0-16"), (17, 22, "17-22"), (23, 27, "23-27"), (28, 35, "28-35"),
+                 (36, 45, "36-45"), (46, N_CELLS, "46+"))
 
 
 def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None = None, *,

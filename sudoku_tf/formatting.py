@@ -11,6 +11,7 @@ import numpy as np
 
 from .board import cell_name, format_grid, format_line
 from .result import DecodeResult
+from .solver import count_solutions
 
 
 def fill_trace(result: DecodeResult, k: int) -> list[dict]:
@@ -25,14 +26,15 @@ def fill_trace(result: DecodeResult, k: int) -> list[dict]:
 
 def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> list[dict]:
     """One JSON-ready dict per puzzle: the puzzle, the decoded board, the solution (None
-    unless solved), network calls, and what the strategy adds (backtracks, a proof of no
-    solution, whether the network solved it alone and how many cells it filled, with
-    `trace` the fill order)."""
+    unless solved), whether it is the only one (`unique`, from the exact solver), network
+    calls, and what the strategy adds (backtracks, a proof of no solution, whether the
+    network solved it alone and how many cells it filled, with `trace` the fill order)."""
     out = []
     for k, puzzle in enumerate(puzzles):
         board = format_line(result.boards[k])
         record = {"index": k + 1, "puzzle": format_line(puzzle), "solved": bool(result.solved[k]),
                   "solution": board if result.solved[k] else None, "board": board,
+                  "unique": count_solutions(puzzle, limit=2) == 1,
                   "calls": int(result.calls[k])}
         if result.backtracks is not None:
             record["backtracks"] = int(result.backtracks[k])
@@ -51,7 +53,7 @@ def format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=N
     cells a search filled."""
     if fmt == "json":
         return json.dumps(record)
-    lines = [record["board"]]
+    lines = [" ".join([record["board"], *_marks(record)])]
     if fmt == "grid":
         work = [f"{record['calls']} network call{'s' * (record['calls'] != 1)}"]
         if "backtracks" in record and not record.get("network_solved"):
@@ -61,6 +63,8 @@ def format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=N
                   "solved" if "network_solved" not in record else
                   "solved by the network" if record["network_solved"] else
                   "solved, the search finished it")
+        if record["solved"] and not record["unique"]:
+            status += "; not unique: this is one of its solutions"
         lines = [f"puzzle {record['index']}: {status} ({', '.join(work)})",
                  format_grid(board, puzzle, color, searched)]
     if "trace" in record:
@@ -68,6 +72,14 @@ def format_solved(record: dict, puzzle, board, fmt: str, color: bool, searched=N
         lines += [f"  {t['step']:>4}  {t['cell']:<5}  {t['digit']:>5}  {t['confidence']:>10.3f}"
                   for t in record["trace"]]
     return "\n".join(lines) + ("\n" if fmt == "grid" else "")
+
+
+def _marks(record: dict) -> list[str]:
+    """What a --format line result says after its 81 digits, if anything: whether it is
+    no solution, or a solution of a puzzle with others."""
+    if not record["solved"]:
+        return ["no solution" if record.get("no_solution") else "not solved"]
+    return [] if record["unique"] else ["not unique"]
 
 
 def solve_summary(result: DecodeResult, strategy: str, seconds: float, symmetries: int,

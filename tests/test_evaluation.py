@@ -62,3 +62,12 @@ def test_solve_rate_error_is_the_binomial_standard_error():
     assert solve_rate_error(0.5, 100) == pytest.approx(0.05)       # sqrt(0.25 / 100)
     assert solve_rate_error(0.9, 1000) == pytest.approx(0.0094868, rel=1e-4)
     assert solve_rate_error(1.0, 10) == 0.0                          # all solved: no spread
+
+
+def test_a_grid_below_17_givens_is_counted_in_its_own_row(puzzles):
+    boards, solutions = puzzles
+    empty = np.zeros((1, 81), np.int8)
+    report = evaluate(StandIn(solutions[:1]), np.vstack([empty, boards[:1]]),
+                      np.vstack([solutions[:1], solutions[:1]]), by_givens=True)
+    rows = {row["givens"]: row["puzzles"] for row in report["by_givens"]}
+    assert rows["0-16"] == 1 and sum(rows.values()) == 2

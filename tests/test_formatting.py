@@ -4,8 +4,9 @@ the evaluation table."""
 import numpy as np
 
 from sudoku_tf.decode import decode
-from sudoku_tf.formatting import format_eval, records, solve_summary
+from sudoku_tf.formatting import format_eval, format_solved, records, solve_summary
 from sudoku_tf.result import DecodeResult
+from sudoku_tf.solver import count_solutions
 
 from standin import StandIn
 
@@ -15,10 +16,27 @@ def test_records_describe_each_puzzle_for_json(puzzles):
     result = decode(StandIn(solutions), boards[:2], strategy="search")
     first = records(boards[:2], result, trace=True)[0]
     assert first["solved"] and first["solution"] == first["board"]
-    assert set(first) == {"index", "puzzle", "solved", "solution", "board", "calls",
+    assert set(first) == {"index", "puzzle", "solved", "solution", "board", "unique", "calls",
                           "backtracks", "no_solution", "trace"}
     assert "backtracks" not in records(boards[:1], decode(StandIn(solutions), boards[:1],
                                                           strategy="oneshot"))[0]
+
+
+def test_a_line_says_when_its_puzzle_is_not_solved_or_not_unique(puzzles):
+    boards, solutions = puzzles
+    opened = boards[2].copy()
+    opened[np.flatnonzero(opened)[:12]] = 0                       # 12 givens fewer: many answers
+    assert count_solutions(opened) == 2
+    cases = np.stack([boards[2], opened, boards[3]])
+    wrong = decode(StandIn(solutions[[2, 2, 3]], mode="wrong"), cases[2:], strategy="oneshot")
+    right = decode(StandIn(solutions[[2, 2, 3]]), cases[:2], strategy="search")
+    lines = [format_solved(r, None, None, "line", False)
+             for r in records(cases[:2], right) + records(cases[2:], wrong)]
+    assert [line[81:] for line in lines] == ["", " not unique", " not solved"]
+    assert [r["unique"] for r in records(cases[:2], right)] == [True, False]
+    grid = format_solved(records(cases[:2], right)[1], opened, right.boards[1], "grid",
+                         False).splitlines()[0]
+    assert grid.startswith("puzzle 2: solved") and "not unique" in grid
 
 
 def test_solve_summary_counts_what_the_network_did_alone_only_when_known():

@@ -95,7 +95,8 @@ def _solver(path: Path, strategy: str, per_step: int, max_calls: int, batch_size
                  f"auto: iterative, and guided search where it gets stuck; {_STRATEGY_HELP}.")
 @click.option("--format", "fmt", type=click.Choice(["grid", "line", "json"]), default="grid",
               show_default=True,
-              help="grid: a board per puzzle, filled digits marked; line: 81 characters; "
+              help="grid: a board per puzzle, filled digits marked; line: 81 characters, "
+                   "then 'not solved', 'no solution' or 'not unique' where so; "
                    "json: one JSON object per line.")
 @click.option("--trace", is_flag=True,
               help="Also list the cells in the order they were filled, with the network's "
