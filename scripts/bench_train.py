@@ -54,7 +54,8 @@ def main(argv=None) -> int:
 
         data = median_seconds(lambda: make_batch(puzzles, solutions, cfg.batch_size, lo, hi,
                                                  trainer.rng), args.repeats)
-        step = median_seconds(lambda: trainer.model.train(*batch[:2], mask=batch[2]), args.repeats)
+        step = median_seconds(lambda: trainer.optimizer.train_step(
+            lambda: trainer.model.loss_and_grad(*batch[:3]), clip=cfg.clip), args.repeats)
         full = median_seconds(trainer._step, args.repeats)
         trainer.train_set.close()
 

@@ -37,7 +37,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from sudoku_tf.nn import NetworkTransformer, parallel
+from sudoku_tf.nn import Adam, NetworkTransformer, parallel
 
 T, V, C = 81, 10, 9          # a board: 81 cells, tokens 0..9 (0 = empty), digits 1..9
 N_EMPTY = 45                 # masked cells per board: the loss counts only these
@@ -91,8 +91,10 @@ def time_steps(steps: dict, repeats: int, clock=time.perf_counter) -> dict:
 
 
 def ours_model(cfg: dict, feedback: bool, seed: int = 0) -> NetworkTransformer:
-    return NetworkTransformer(seq_len=T, vocab_size=V, n_classes=C, lr=LR, clip=CLIP,
-                              feedback=feedback, seed=seed, **cfg)
+    model = NetworkTransformer(seq_len=T, vocab_size=V, n_classes=C, optimizer=lambda: Adam(lr=LR),
+                               feedback=feedback, seed=seed, **cfg)
+    model.train_clip = CLIP
+    return model
 
 
 def ours_steps(cfg: dict, feedback: bool, batch: int, seed: int = 0) -> dict:

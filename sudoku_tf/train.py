@@ -25,8 +25,7 @@ from .board import BOX, COL, RELATIONS, ROW
 from .data import difficulty_weights, load_dataset, make_batch, reveal
 from .decode import Refining
 from .evaluation import evaluate, reference_solutions
-from .nn import (AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load_checkpoint,
-                 load, make_optimizer, save)
+from .nn import AdamW, NetworkTransformer, RecurrentState, WarmupCosine, load, load_checkpoint, save
 from .generator import guesses
 from .outputs import check_free, check_writable
 from .pool import PuzzlePool, Stopped
@@ -205,14 +204,14 @@ def build_model(cfg: TrainConfig) -> NetworkTransformer:
         n_blocks=cfg.n_blocks, n_classes=9, norm=cfg.norm, n_loops=cfg.passes,
         feedback=cfg.feedback, state_norm=cfg.state_norm,
         positions=None if groups is None else [g.tolist() for g in groups],
-        relations=RELATIONS.tolist() if cfg.relations else None,
-        clip=cfg.clip, optimizer=_optimizer(cfg), seed=cfg.seed)
+        relations=RELATIONS.tolist() if cfg.relations else None, seed=cfg.seed)
 
 
-def _optimizer(cfg: TrainConfig) -> AdamW:
-    """AdamW with the run's warmup + cosine schedule; its step count drives the schedule."""
+def build_optimizer(cfg: TrainConfig, model: NetworkTransformer) -> AdamW:
+    """The run's AdamW over model's parameters, with its warmup + cosine schedule; its
+    step count drives the schedule."""
     return AdamW(lr=cfg.lr, weight_decay=cfg.weight_decay,
-                 schedule=WarmupCosine(cfg.warmup, cfg.steps))
+                 schedule=WarmupCosine(cfg.warmup, cfg.steps)).bind(model.params())
 
 
 def curriculum_range(cfg: TrainConfig, step: int) -> tuple[int, int]:
@@ -294,6 +293,9 @@ def _beside(model_path, suffix: str) -> Path:
 class Trainer:
     """Runs one training: `Trainer(cfg).run()`, or `Trainer.resume(path).run()`.
 
+    The trainer owns the training policy: its optimizer (`build_optimizer`), the gradient
+    clipping and the learning-rate guard; the model only computes loss and gradients.
+
     A run starts its files (`output_files`) and refuses to replace existing ones unless
     `force`, except `own_files`: those it continues (a resume, from its checkpoint).
     `clock` (seconds, monotonic) times the budgets and checkpoints; tests pass their own.
@@ -312,6 +314,7 @@ class Trainer:
         self.echo = echo or (lambda msg: print(msg, file=sys.stderr))
         self.quiet = quiet
         self.model = model or build_model(cfg)
+        self.optimizer = build_optimizer(cfg, self.model)
         if model is None and cfg.init_from:
             zeroed = init_weights(self.model, cfg.init_from)
             if zeroed and not quiet:
@@ -333,9 +336,8 @@ class Trainer:
                              f"the checkpoint written beside it, {_beside(path, '.ckpt.npz')}")
         cfg = TrainConfig.from_json({**meta["train"]["config"], **(overrides or {})})
         same_out = cfg.out == meta["train"]["config"]["out"]
-        model.optimizer = make_optimizer(_optimizer(cfg), model.params())
-        model.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
         trainer = cls(cfg, model=model, own_files=output_files(cfg) if same_out else [path], **kw)
+        trainer.optimizer.load_state_arrays({k[4:]: v for k, v in extras.items() if k.startswith("opt/")})
         trainer.state = TrainState(**meta["train"]["state"])
         if not same_out:                                    # a new output keeps its own best
             trainer.state.best, trainer.state.best_accuracy, trainer.state.bad_evals = -1.0, -1.0, 0
@@ -346,6 +348,7 @@ class Trainer:
         if "carry/x" in extras:
             trainer.carried = (extras["carry/tokens"], extras["carry/targets"], extras["carry/mask"],
                                RecurrentState(extras["carry/x"], extras["carry/probs"]))
+        trainer._remember_good()                            # the weights and state resumed from
         return trainer
 
     # ---- data
@@ -475,7 +478,8 @@ class Trainer:
         self.interrupted = True
 
     def _step(self) -> float:
-        """One optimizer step; on a non-finite loss, rolls back and halves the LR once.
+        """One step of the trainer's optimizer, the gradients clipped to `clip`; on a
+        non-finite loss, rolls back and halves the LR once.
 
         The rollback restores the weights and optimizer state of the last checkpoint
         (the optimizer's step count, which drives the LR schedule, included); the
@@ -485,8 +489,9 @@ class Trainer:
         cfg = self.cfg
         tokens, targets, mask, state = self._batch()
         passes, grad_passes = self._passes()
-        loss = self.model.train(tokens, targets, lr=cfg.lr * self.state.lr_scale, mask=mask,
-                                passes=passes, grad_passes=grad_passes, state=state)
+        loss = self.optimizer.train_step(
+            lambda: self.model.loss_and_grad(tokens, targets, mask, passes, grad_passes, state),
+            cfg.lr * self.state.lr_scale, cfg.clip)
         if math.isfinite(loss):
             reached = self.model.last_state
             if cfg.carry > 1:
@@ -538,7 +543,7 @@ class Trainer:
 
     def save_checkpoint(self) -> None:
         """Model, optimizer state, step, RNG and config in one file, written atomically."""
-        extras = {f"opt/{k}": v for k, v in self.model.optimizer.state_arrays().items()}
+        extras = {f"opt/{k}": v for k, v in self.optimizer.state_arrays().items()}
         if isinstance(self.train_set, PuzzlePool):                 # what it has made: no wait
             pool = self.train_set
             extras.update({"pool/puzzles": pool.puzzles, "pool/solutions": pool.solutions,
@@ -552,13 +557,13 @@ class Trainer:
 
     def _remember_good(self) -> None:
         self._good = ([p.value.copy() for p in self.model.params()],
-                      {k: v.copy() for k, v in self.model.optimizer.state_arrays().items()})
+                      {k: v.copy() for k, v in self.optimizer.state_arrays().items()})
 
     def _restore_good(self) -> None:
         values, opt_state = self._good
         for p, v in zip(self.model.params(), values):
             p.value[...] = v
-        self.model.optimizer.load_state_arrays(opt_state)
+        self.optimizer.load_state_arrays(opt_state)
 
     def _log(self, record: dict, mode: str = "a") -> None:
         with open(log_path(self.cfg), mode) as f:

@@ -98,6 +98,19 @@ def test_an_old_transformer_file_with_lr_and_warmup_loads_and_predicts_the_same(
     assert loaded.optimizer.current_lr() == pytest.approx(0.0005)     # warmup step 1 of 4
 
 
+def test_an_old_transformer_file_with_clip_and_its_trainers_optimizer_loads_the_same(tmp_path):
+    path = tmp_path / "old.npz"
+    model = NetworkTransformer(4, vocab_size=3, d_model=4, n_heads=2, d_ff=5, n_blocks=1,
+                               n_classes=2, seed=3)
+    save(model, path)
+    adamw = AdamW(lr=3e-4, schedule=WarmupCosine(10, 100)).config()
+    _rewrite_header(path, args={**model.config(), "clip": 0.5, "optimizer": adamw})
+    loaded = load(path)
+    tokens = np.array([[0, 1, 2, 1], [2, 2, 0, 1]])
+    np.testing.assert_array_equal(loaded.predict(tokens), model.predict(tokens))
+    assert "clip" not in loaded.config() and loaded.optimizer.config() == adamw
+
+
 def _rewrite_header(path, **changes):
     """Rewrites a saved model with some header fields changed."""
     header, arrays = read_header(path)
@@ -149,7 +162,7 @@ def test_a_missing_file_is_refused(tmp_path):
 
 def test_numpy_integers_and_position_arrays_in_a_config_save_as_plain_json(tmp_path):
     model = NetworkTransformer(np.int64(4), vocab_size=np.int32(3), d_model=np.int64(4), n_heads=2,
-                               d_ff=np.int64(5), n_blocks=1, n_classes=np.int64(2), clip=np.float32(0.5),
+                               d_ff=np.int64(5), n_blocks=1, n_classes=np.int64(2),
                                positions=np.array([[0, 0, 1, 1], [0, 1, 0, 1]]), seed=0)
     save(model, tmp_path / "t.npz")
     loaded = load(tmp_path / "t.npz")

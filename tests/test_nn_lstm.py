@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradcheck import assert_backward_accumulates, assert_close, check_layer, check_loss
-from sudoku_tf.nn import LSTMLayer, NetworkLSTM, load, save
+from sudoku_tf.nn import Adam, LSTMLayer, NetworkLSTM, load, save
 
 B, T, N_IN, HIDDEN = 2, 5, 3, 4
 EXAMPLES = Path(__file__).resolve().parent.parent / "scripts" / "examples"
@@ -106,7 +106,7 @@ def test_train_starts_a_new_record_and_mismatched_targets_are_refused():
 
 
 def test_weight_clip_bounds_the_lstm_weights_after_each_update():
-    model = NetworkLSTM(N_IN, HIDDEN, [1], lr=1.0, clip=0, weight_clip=0.2, seed=7)
+    model = NetworkLSTM(N_IN, HIDDEN, [1], weight_clip=0.2, optimizer=lambda: Adam(lr=1.0), seed=7)
     _episode(model, _x(8, (T, N_IN)))
     model.train([1] * T)
     assert np.abs(model.lstm.gates.W.value).max() <= 0.2

@@ -184,8 +184,8 @@ SEQUENCE_MODELS = {"transformer": (_transformer, _train_transformer), "rl": (_rl
 
 @pytest.mark.parametrize("make, train", SEQUENCE_MODELS.values(), ids=SEQUENCE_MODELS.keys())
 def test_models_step_with_their_optimizers_own_learning_rate(make, train):
-    given = make(optimizer=SGD(lr=0.5), clip=0)
-    per_call = make(optimizer=SGD(lr=0.1), clip=0)
+    given = make(optimizer=SGD(lr=0.5))
+    per_call = make(optimizer=SGD(lr=0.1))
     start = [p.value.copy() for p in given.params()]
     train(given)
     train(per_call, lr=0.5)
@@ -194,14 +194,44 @@ def test_models_step_with_their_optimizers_own_learning_rate(make, train):
         np.testing.assert_allclose(p.value, q.value, rtol=1e-6, err_msg=p.name)
 
 
+@pytest.mark.parametrize("make, train", SEQUENCE_MODELS.values(), ids=SEQUENCE_MODELS.keys())
+def test_a_model_binds_its_own_optimizer_on_its_first_train_only(make, train):
+    opt = SGD(lr=0.5)
+    model = make(optimizer=opt)
+    assert opt.params == [] and opt.t == 0            # a loop of its own would never bind it
+    train(model)
+    assert opt.params == model.params() and opt.t == 1
+
+
 @pytest.mark.parametrize("make", [_transformer, _rl, _lstm], ids=SEQUENCE_MODELS.keys())
-def test_lr_beside_an_optimizer_is_refused(make):
-    with pytest.raises(ValueError, match="set them on it"):
-        make(lr=0.1, optimizer=SGD(lr=0.5))
+def test_a_bad_optimizer_is_refused_when_the_model_is_built(make):
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        make(optimizer="rmsprop")
+
+
+@pytest.mark.parametrize("make, train, clip", [(_transformer, _train_transformer, 1.0),
+                                               (_rl, _train_rl, 1.0), (_lstm, _train_lstm, 5.0)],
+                         ids=SEQUENCE_MODELS.keys())
+def test_train_clips_the_global_gradient_norm_at_the_models_bound(make, train, clip):
+    model = make(optimizer=SGD(lr=1e-9))
+    model.loss_and_grad = _scaled(model.loss_and_grad, 1e6)     # gradients far above the bound
+    train(model)
+    norm = np.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in model.params()))
+    assert norm == pytest.approx(clip, rel=1e-4)
+
+
+def _scaled(loss_and_grad, factor):
+    """loss_and_grad whose gradients are multiplied by factor."""
+    def scaled(*args, **kw):
+        loss = loss_and_grad(*args, **kw)
+        for p in loss_and_grad.__self__.params():
+            p.grad *= factor
+        return loss
+    return scaled
 
 
 def test_a_transformers_warmup_is_its_optimizers_schedule_and_count():
-    model = _transformer(lr=0.01, warmup=4)
+    model = _transformer(optimizer=Adam(lr=0.01, schedule=WarmupCosine(warmup=4)))
     assert model.optimizer.schedule == WarmupCosine(warmup=4)
     lrs = []
     for _ in range(5):

@@ -61,7 +61,7 @@ def test_replicas_share_weights_and_optimizer_but_not_gradients_or_caches():
     model, batch = _model(), _batch()
     _loss_and_grads(model, 2, batch)
     for rep in model._replicas.copies:
-        assert rep.optimizer is model.optimizer
+        assert rep._optimizer is model._optimizer
         for p, r in zip(model.params(), rep.params()):
             assert r.value is p.value and r.grad is not p.grad
         assert rep.blocks[0].attn._cache is not model.blocks[0].attn._cache

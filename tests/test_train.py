@@ -19,6 +19,7 @@ from sudoku_tf.data import reveal, save_dataset
 from sudoku_tf.evaluation import evaluate
 from sudoku_tf.generator import PuzzleSpec, generate_puzzles
 from sudoku_tf.nn import NetworkN, load, load_with_meta, save, warmup_cosine
+from sudoku_tf.nn.io import CONFIG_KEY, read_header, write_npz_atomic
 from sudoku_tf.pool import PuzzlePool
 from sudoku_tf.solver import count_solutions
 from sudoku_tf.train import (TrainConfig, Trainer, TrainingStopped, checkpoint_path,
@@ -67,24 +68,56 @@ def test_resume_after_ctrl_c_gives_the_same_parameters_as_an_uninterrupted_run(
     straight = Trainer(_config(tmp_path / "a", easy_file, steps=12, eval_every=5, **recurrence),
                        quiet=True)
     straight.run()
-    first = Trainer(_config(tmp_path / "b", easy_file, steps=12, eval_every=5, **recurrence),
-                    quiet=True)
+    path = _checkpoint_at_ctrl_c(_config(tmp_path / "b", easy_file, steps=12, eval_every=5,
+                                         **recurrence), monkeypatch)
+    _assert_resumes_to(straight, path)
+
+
+def test_a_checkpoint_from_when_the_model_kept_its_optimizer_resumes_exactly(
+        tmp_path, easy_file, monkeypatch):
+    """Checkpoints written before the trainer owned its optimizer held `clip` and the
+    optimizer's settings in the model's config; the state arrays were the same."""
+    cfg = _config(tmp_path / "b", easy_file, steps=6, eval_every=5, **RECURRENT)
+    straight = Trainer(_config(tmp_path / "a", easy_file, steps=6, eval_every=5, **RECURRENT),
+                       quiet=True)
+    straight.run()
+    path = _checkpoint_at_ctrl_c(cfg, monkeypatch, during=5)           # mid-carry
+    header, arrays = read_header(path)
+    assert set(header["args"]).isdisjoint({"clip", "lr", "warmup"}) and header["args"]["optimizer"] is None
+    schedule = {"warmup": cfg.warmup, "total": cfg.steps, "min_ratio": 0.1}
+    header["args"].update(clip=cfg.clip, optimizer={    # what the earlier trainer's model wrote
+        "kind": "adamw", "lr": cfg.lr, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+        "weight_decay": cfg.weight_decay, "schedule": schedule})
+    arrays[CONFIG_KEY] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    write_npz_atomic(path, arrays)
+    _assert_resumes_to(straight, path)
+
+
+def _checkpoint_at_ctrl_c(cfg, monkeypatch, during: int = 7) -> Path:
+    """Runs cfg until a Ctrl-C arrives during its step number `during`; returns the
+    checkpoint it leaves."""
+    first = Trainer(cfg, quiet=True)
     real_step = first._step
 
     def step_then_ctrl_c():
         loss = real_step()
-        if first.state.step == 6:            # the 7th step: Ctrl-C arrives during it
+        if first.state.step == during - 1:
             os.kill(os.getpid(), signal.SIGINT)
         return loss
 
     monkeypatch.setattr(first, "_step", step_then_ctrl_c)
     first.run()
-    assert first.state.step == 7
-    resumed = Trainer.resume(checkpoint_path(first.cfg), quiet=True)
+    assert first.state.step == during
+    return checkpoint_path(cfg)
+
+
+def _assert_resumes_to(straight: Trainer, path) -> None:
+    """Resuming the checkpoint at path ends with straight's weights, bit for bit."""
+    resumed = Trainer.resume(path, quiet=True)
     resumed.run()
-    assert resumed.state.step == 12
+    assert resumed.state.step == straight.state.step
     for a, b in zip(straight.model.params(), resumed.model.params()):
-        np.testing.assert_array_equal(a.value, b.value)
+        np.testing.assert_array_equal(a.value, b.value, err_msg=a.name)
 
 
 def test_the_best_model_is_kept_and_loads_alone(tmp_path, easy_file):
@@ -118,15 +151,15 @@ def test_an_interrupted_checkpoint_write_leaves_the_old_file_whole(tmp_path, eas
 def test_a_diverging_loss_rolls_back_once_then_stops(tmp_path, easy_file, monkeypatch):
     trainer = Trainer(_config(tmp_path, easy_file, steps=20, eval_every=100), quiet=True)
     good = [p.value.copy() for p in trainer.model.params()]
-    real_train = trainer.model.train
+    real_loss_and_grad = trainer.model.loss_and_grad
 
-    def poisoned(*args, **kw):
-        real_train(*args, **kw)
+    def poisoned(*args):
+        real_loss_and_grad(*args)
         for p in trainer.model.params():
             p.value[...] = np.nan
         return float("nan")
 
-    monkeypatch.setattr(trainer.model, "train", poisoned)
+    monkeypatch.setattr(trainer.model, "loss_and_grad", poisoned)
     assert np.isnan(trainer._step())
     assert trainer.state.lr_scale == 0.5
     for p, v in zip(trainer.model.params(), good):
@@ -147,13 +180,13 @@ def test_pool_puzzles_are_unique_and_depend_only_on_the_step():
 def test_recurrent_steps_draw_their_passes_and_carry_batches_with_their_state(tmp_path, easy_file):
     trainer = Trainer(_config(tmp_path, easy_file, steps=6, **RECURRENT), quiet=True)
     seen = []
-    real_train = trainer.model.train
+    real_loss_and_grad = trainer.model.loss_and_grad
 
-    def recording_train(tokens, targets, **kw):
-        seen.append((tokens, kw["passes"], kw["grad_passes"], kw["state"]))
-        return real_train(tokens, targets, **kw)
+    def recording(tokens, targets, mask, passes, grad_passes, state):
+        seen.append((tokens, passes, grad_passes, state))
+        return real_loss_and_grad(tokens, targets, mask, passes, grad_passes, state)
 
-    trainer.model.train = recording_train
+    trainer.model.loss_and_grad = recording
     for _ in range(6):
         trainer._step()
         trainer.state.step += 1
@@ -379,13 +412,13 @@ def test_resume_to_a_larger_step_count_replans_the_cosine_from_there(tmp_path, e
     first.run()
     resumed = Trainer.resume(checkpoint_path(first.cfg), {"steps": 8}, quiet=True)
     rates = []
-    real_train = resumed.model.train
+    real_step = resumed.optimizer.step
 
-    def recording(*args, lr, **kw):
-        rates.append(resumed.model.optimizer.current_lr(lr))    # the rate the step will use
-        return real_train(*args, lr=lr, **kw)
+    def recording(lr):
+        rates.append(resumed.optimizer.current_lr(lr))          # the rate the step will use
+        return real_step(lr)
 
-    monkeypatch.setattr(resumed.model, "train", recording)
+    monkeypatch.setattr(resumed.optimizer, "step", recording)
     resumed.run()
     planned = [warmup_cosine(step, 1e-3, 0, 8) for step in range(4, 8)]
     assert rates == planned            # the schedule of an 8-step run, from step 4 on

@@ -16,7 +16,7 @@ import sys
 
 import numpy as np
 
-from sudoku_tf.nn import NetworkLSTM
+from sudoku_tf.nn import Adam, NetworkLSTM
 
 TARGETS = [0, 0, 0, 1, 1, 1]     # one per step: 1 from step 3 on (counting from 0)
 INPUT = np.ones(1, np.float32)   # constant: no step looks different from another
@@ -30,7 +30,8 @@ def run_episode(model: NetworkLSTM) -> list[float]:
 
 def train_counter(episodes: int = 300, seed: int = 0) -> tuple[list[float], float]:
     """Trains on the counting episode; returns the outputs afterwards and the last loss."""
-    model = NetworkLSTM(1, 8, [1], dense_activation="sigmoid", lr=0.05, seed=seed)
+    model = NetworkLSTM(1, 8, [1], dense_activation="sigmoid", optimizer=lambda: Adam(lr=0.05),
+                        seed=seed)
     for _ in range(episodes):
         run_episode(model)
         loss = model.train(TARGETS)

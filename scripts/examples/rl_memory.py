@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from sudoku_tf.nn import NetworkTransformerRL
+from sudoku_tf.nn import Adam, NetworkTransformerRL
 
 N_CUES = 3                   # cues and actions
 EPISODE_LEN = 4              # cue, two blank steps, decide
@@ -50,7 +50,8 @@ def train_agent(rounds: int = 150, window: int = EPISODE_LEN, batch: int = 32,
     """
     rng = np.random.default_rng(seed)
     model = NetworkTransformerRL(window, OBS_DIM, d_model=16, n_heads=2, d_ff=32,
-                                 n_blocks=1, n_actions=N_CUES, lr=3e-3, seed=seed)
+                                 n_blocks=1, n_actions=N_CUES, optimizer=lambda: Adam(lr=3e-3),
+                                 seed=seed)
     before = greedy_success(model, 600, rng)
     for r in range(rounds):
         epsilon = max(0.1, 1 - r / (0.5 * rounds))

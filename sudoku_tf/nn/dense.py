@@ -16,7 +16,7 @@ from .activations import Activation, get_activation, sigmoid, softmax
 from .fit import History, fit
 from .losses import (binary_cross_entropy, binary_cross_entropy_delta, cross_entropy,
                      cross_entropy_delta, mse, mse_delta)
-from .optim import SGD, OptimizerSpec, make_optimizer
+from .optim import SGD, OptimizerSpec, OwnOptimizer
 from .params import Module, Param, as_generator
 from .svg import network_svg
 
@@ -74,7 +74,7 @@ class Layer(Module):
         return dz @ self.W.value.T                               # (..., n_in)
 
 
-class NetworkN(Module):
+class NetworkN(OwnOptimizer, Module):
     """A deep MLP from a list of sizes: predict, train, train_with_deltas, fit.
 
     activations: one name for every layer, or one per layer; by default tanh in the
@@ -83,9 +83,11 @@ class NetworkN(Module):
     one-hot) or "binary_cross_entropy" (sigmoid output; targets in [0, 1]). The last two
     are fused with their activation, so the output delta is p - y and never saturates.
     None picks cross_entropy for a softmax output and mse for any other.
-    optimizer: an Optimizer, a factory, a name ("sgd", "momentum", "adam", "adamw") or
-    None for SGD.
+    optimizer: what `train` and `fit` step (see `OwnOptimizer`): an Optimizer, a factory,
+    a name ("sgd", "momentum", "adam", "adamw") or None for SGD.
     """
+
+    default_optimizer = SGD
 
     def __init__(self, sizes: Sequence[int], activations: str | Sequence[str] | None = None,
                  optimizer: OptimizerSpec = None, seed=None, loss: str | None = None):
@@ -96,7 +98,7 @@ class NetworkN(Module):
         self._seed = seed if isinstance(seed, int) else None
         self.layers = [Layer(n_in, n_out, act, seed=self._rng)
                        for n_in, n_out, act in zip(sizes[:-1], sizes[1:], acts)]
-        self.optimizer = make_optimizer(optimizer, self.params(), default=SGD)
+        self._own_optimizer(optimizer)
 
     @property
     def sizes(self) -> list[int]:
@@ -113,7 +115,7 @@ class NetworkN(Module):
 
     def _training_config(self) -> dict:
         """The loss, the optimizer's kind and settings and the int seed, for every config."""
-        return {"loss": self._loss, "optimizer": self.optimizer.config(), "seed": self._seed}
+        return {"loss": self._loss, "optimizer": self._optimizer_config(), "seed": self._seed}
 
     def forward(self, x) -> np.ndarray:
         """(..., n_in) -> (..., n_out), caching every layer for backward."""
@@ -142,7 +144,7 @@ class NetworkN(Module):
 
         lr, if given, replaces the optimizer's base rate for this step.
         """
-        return self.optimizer.train_step(lambda: self.backprop(x, y), lr)
+        return self._train_step(lambda: self.backprop(x, y), lr)
 
     def backprop(self, x, y) -> float:
         """Forward, loss and backward: adds the loss gradient into every .grad; returns the loss."""
@@ -168,7 +170,7 @@ class NetworkN(Module):
                 raise ValueError(f"deltas shape {d.shape} does not match output shape {out.shape}")
             self.backward(d)
 
-        self.optimizer.train_step(backward_deltas, lr)
+        self._train_step(backward_deltas, lr)
 
     def fit(self, X, Y, epochs: int = 100, batch_size: int | None = 32, **options) -> History:
         """Mini-batch training for some epochs; see `sudoku_tf.nn.fit.fit` for the options."""
@@ -182,7 +184,7 @@ class NetworkN(Module):
         widths = [max(len(row[c]) for row in rows) for c in range(4)]
         lines = [f"{type(self).__name__}: {' -> '.join(map(str, self.sizes))} "
                  f"(input (B, {self.sizes[0]}), loss {self.loss_name}, "
-                 f"optimizer {type(self.optimizer).__name__})"]
+                 f"optimizer {type(self._optimizer).__name__})"]
         lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
         lines.append(f"total params: {self.n_params()}")
         return "\n".join(lines)

@@ -138,8 +138,9 @@ def load_checkpoint(path) -> tuple[Module, dict, dict[str, np.ndarray]]:
     name = header.get("class")
     if name not in classes:
         raise ModelFileError(f"{path}: unknown model class {name!r}")
+    cls, args = classes[name], header.get("args", {})
     try:
-        model = classes[name](**header.get("args", {}))
+        model = cls.from_config(args) if hasattr(cls, "from_config") else cls(**args)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as e:
         raise ModelFileError(f"{path}: config does not build a {name} ({e})") from None
     for pname, p in model.named_params():

@@ -3,6 +3,7 @@ and `NetworkLSTM` (an LSTM with a dense head, driven one step at a time)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 import numpy as np
@@ -11,7 +12,7 @@ from .activations import sigmoid, tanh
 from .dense import Layer
 from .matrices import WeightMatrix
 from .losses import mse, mse_delta
-from .optim import OptimizerSpec, model_optimizer
+from .optim import Adam, OptimizerSpec, OwnOptimizer
 from .params import Module, as_generator
 
 
@@ -103,7 +104,7 @@ class LSTMLayer(Module):
         return dx
 
 
-class NetworkLSTM(Module):
+class NetworkLSTM(OwnOptimizer, Module):
     """An LSTM followed by dense layers, fed one step at a time: `predict` then `train`.
 
     `predict(x)` advances the persistent state and records the step; `train(targets)`
@@ -112,15 +113,17 @@ class NetworkLSTM(Module):
     state. Call `reset_state()` between episodes. x is (n_in,) or a batch (B, n_in).
 
     dense_activation: one activation name for every dense layer, or one per layer.
-    clip: global gradient-norm bound per update; weight_clip: bound on the LSTM weights.
+    weight_clip: bound on the LSTM weights after each update.
+    optimizer: what `train()` steps (see `OwnOptimizer`), by default Adam at 0.01; it
+    clips the global gradient norm at 5.
     """
 
+    default_optimizer = functools.partial(Adam, lr=0.01)
+    train_clip = 5.0
+
     def __init__(self, n_in: int, n_hidden: int, dense_sizes: Sequence[int] = (1,),
-                 dense_activation: str | Sequence[str] = "sigmoid", lr: float | None = None,
-                 clip: float = 5.0, weight_clip: float | None = None,
-                 optimizer: OptimizerSpec = None, seed=None):
-        """lr (default 0.01) builds the default Adam; an optimizer given instead brings
-        its own rate and schedule."""
+                 dense_activation: str | Sequence[str] = "sigmoid",
+                 weight_clip: float | None = None, optimizer: OptimizerSpec = None, seed=None):
         dense_sizes = [int(n) for n in dense_sizes]
         if any(n <= 0 for n in [n_in, n_hidden, *dense_sizes]) or not dense_sizes:
             raise ValueError(f"n_in, n_hidden and dense_sizes must be positive, got "
@@ -137,14 +140,12 @@ class NetworkLSTM(Module):
         self.dense = [Layer(a, b, act, seed=rng) for a, b, act in zip(sizes[:-1], sizes[1:], acts)]
         self._args = dict(n_in=n_in, n_hidden=n_hidden, dense_sizes=dense_sizes,
                           dense_activation=[layer.activation.name for layer in self.dense],
-                          clip=float(clip or 0.0),
                           weight_clip=None if weight_clip is None else float(weight_clip))
-        self.clip = self._args["clip"]
-        self.optimizer = model_optimizer(optimizer, self.params(), lr, 0.01)
+        self._own_optimizer(optimizer)
         self._cache = None                                    # hidden states of the episode
 
     def config(self) -> dict:
-        return {**self._args, "optimizer": self.optimizer.config()}
+        return {**self._args, "optimizer": self._optimizer_config()}
 
     def reset_state(self) -> None:
         """Starts a new episode: zero state, nothing recorded."""
@@ -177,13 +178,14 @@ class NetworkLSTM(Module):
         return mse(out, targets, mask)
 
     def train(self, targets_per_step, lr: float | None = None) -> float:
-        """One optimizer step from the recorded episode; returns the loss before it.
+        """One step of the model's own optimizer from the recorded episode; returns the
+        loss before it.
 
         targets_per_step: one entry per `predict` since the last reset or train, each
         None (no target at that step), a scalar, (n_out,) or (B, n_out). lr, if given,
         replaces the optimizer's base rate for this step.
         """
-        loss = self.optimizer.train_step(lambda: self.loss_and_grad(targets_per_step), lr, self.clip)
+        loss = self._train_step(lambda: self.loss_and_grad(targets_per_step), lr)
         self.lstm.gates.apply_clip()
         self.lstm.truncate()
         self._cache = None

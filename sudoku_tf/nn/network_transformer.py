@@ -17,13 +17,13 @@ from .losses import cross_entropy, cross_entropy_delta
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .norm import LayerNorm
 from . import parallel
-from .optim import OptimizerSpec, model_optimizer
+from .optim import OptimizerSpec, OwnOptimizer
 from .params import Module, as_generator, positive_ints
 from .recurrence import RecurrentPass, RecurrentState
 from .transformer import TransformerBlock, tied_copy
 
 
-class NetworkTransformer(Module):
+class NetworkTransformer(OwnOptimizer, Module):
     """Tokens (B, T) -> logits (B, T, C), trained with masked cross-entropy.
 
     positions: None for one learned embedding per position, or a list of id lists (each
@@ -35,22 +35,24 @@ class NetworkTransformer(Module):
     (a LayerNorm) before each pass reads it. relations: None, or a (seq_len, seq_len)
     matrix of small integer ids relating each query position to each key position;
     every attention head then learns one score bias per id (zero at first).
+    optimizer: what `train()` steps (see `OwnOptimizer`), by default Adam at 1e-3; it
+    clips the global gradient norm at 1. A training loop of its own (`sudoku_tf.train`)
+    brings its own optimizer and clipping instead.
     """
+
+    train_clip = 1.0
 
     def __init__(self, seq_len: int, vocab_size: int = 10, d_model: int = 64, n_heads: int = 4,
                  d_ff: int = 128, n_blocks: int = 4, n_classes: int = 9, norm: str = "pre",
                  positions: list[list[int]] | None = None, n_loops: int = 1,
                  feedback: bool = False, state_norm: bool = False,
-                 relations: list[list[int]] | None = None, lr: float | None = None, clip: float = 1.0,
-                 warmup: int | None = None,
-                 optimizer: OptimizerSpec = None, seed=None):
-        """lr (default 1e-3) and warmup (steps of linear warmup) build the default Adam;
-        an optimizer given instead brings its own rate and schedule."""
+                 relations: list[list[int]] | None = None, optimizer: OptimizerSpec = None,
+                 seed=None):
         sizes = positive_ints(seq_len=seq_len, vocab_size=vocab_size, d_model=d_model,
                               n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks,
                               n_classes=n_classes, n_loops=n_loops)
         self._pos_ids = _position_ids(positions, seq_len)        # list of (T,) int arrays
-        self._args = dict(sizes, norm=norm, clip=float(clip or 0.0), feedback=bool(feedback),
+        self._args = dict(sizes, norm=norm, feedback=bool(feedback),
                           state_norm=bool(state_norm),
                           positions=None if positions is None else [p.tolist() for p in self._pos_ids],
                           relations=None if relations is None else np.asarray(relations).tolist())
@@ -70,15 +72,14 @@ class NetworkTransformer(Module):
                                       self.state_norm)]
         self._free = tied_copy(self._graded[0])                    # for gradient-free passes
         self.last_state: RecurrentState | None = None
-        self.clip = self._args["clip"]
-        self.optimizer = model_optimizer(optimizer, self.params(), lr, 1e-3, warmup)
+        self._own_optimizer(optimizer)
         self._replicas = parallel.Replicas(self)
         self._sharded = False                                     # did the last forward run in shards?
         self._single = False                                      # was it predict on one sequence?
         self._cache = None
 
     def config(self) -> dict:
-        return {**self._args, "optimizer": self.optimizer.config()}
+        return {**self._args, "optimizer": self._optimizer_config()}
 
     # ---- forward and backward -------------------------------------------------------
 
@@ -223,7 +224,7 @@ class NetworkTransformer(Module):
     def train(self, tokens, targets, lr: float | None = None, mask=None,
               passes: int | None = None, grad_passes: int | None = None,
               state: RecurrentState | None = None) -> float:
-        """One optimizer step on a batch; returns the loss before the step.
+        """One step of the model's own optimizer on a batch; returns the loss before it.
 
         lr, if given, replaces the optimizer's base rate for this step (its schedule,
         if any, still applies).
@@ -233,9 +234,8 @@ class NetworkTransformer(Module):
         passes, grad_passes, state: as in `forward`; the loss is the mean over the
         differentiated passes.
         """
-        return self.optimizer.train_step(
-            lambda: self.loss_and_grad(tokens, targets, mask, passes, grad_passes, state),
-            lr, self.clip)
+        return self._train_step(
+            lambda: self.loss_and_grad(tokens, targets, mask, passes, grad_passes, state), lr)
 
     def get_attention_weights(self) -> list[np.ndarray]:
         """Attention of the last forward, whichever call ran it: one array per block

@@ -12,29 +12,30 @@ import numpy as np
 from .matrices import EmbeddingMatrix, WeightMatrix
 from .losses import mse, mse_delta
 from .norm import LayerNorm
-from .optim import OptimizerSpec, model_optimizer
+from .optim import OptimizerSpec, OwnOptimizer
 from .params import Module, as_generator, positive_ints
 from .transformer import TransformerBlock
 
 
-class NetworkTransformerRL(Module):
+class NetworkTransformerRL(OwnOptimizer, Module):
     """Observation sequences (B, T, input_dim) -> Q-values (B, n_actions), trained with MSE.
 
     Positions count from the oldest step in the window. A sequence longer than seq_len
     keeps its last seq_len steps. Sequences of different lengths (a list) are padded at
     the end: causal attention never lets a real step see the padding and the pooling
     skips it, so each gets exactly the Q-values it would get alone.
+    optimizer: what `train()` steps (see `OwnOptimizer`), by default Adam at 1e-3; it
+    clips the global gradient norm at 1.
     """
+
+    train_clip = 1.0
 
     def __init__(self, seq_len: int, input_dim: int, d_model: int = 32, n_heads: int = 4,
                  d_ff: int = 64, n_blocks: int = 2, n_actions: int = 4, norm: str = "pre",
-                 lr: float | None = None, clip: float = 1.0, optimizer: OptimizerSpec = None,
-                 seed=None):
-        """lr (default 1e-3) builds the default Adam; an optimizer given instead brings
-        its own rate and schedule."""
+                 optimizer: OptimizerSpec = None, seed=None):
         sizes = positive_ints(seq_len=seq_len, input_dim=input_dim, d_model=d_model,
                               n_heads=n_heads, d_ff=d_ff, n_blocks=n_blocks, n_actions=n_actions)
-        self._args = dict(sizes, norm=norm, clip=float(clip or 0.0))
+        self._args = dict(sizes, norm=norm)
         rng = as_generator(seed)
         self.input = WeightMatrix(input_dim, d_model, seed=rng)
         self.position = EmbeddingMatrix(seq_len, d_model, seed=rng)
@@ -42,13 +43,12 @@ class NetworkTransformerRL(Module):
                        for _ in range(n_blocks)]
         self.ln_f = LayerNorm(d_model) if norm == "pre" else None
         self.head = WeightMatrix(d_model, n_actions, seed=rng)
-        self.clip = self._args["clip"]
-        self.optimizer = model_optimizer(optimizer, self.params(), lr, 1e-3)
+        self._own_optimizer(optimizer)
         self._cache = None
         self._single = False
 
     def config(self) -> dict:
-        return {**self._args, "optimizer": self.optimizer.config()}
+        return {**self._args, "optimizer": self._optimizer_config()}
 
     # ---- forward and backward -------------------------------------------------------
 
@@ -100,14 +100,13 @@ class NetworkTransformerRL(Module):
         return mse(q, targets, mask)
 
     def train(self, sequence, targets, lr: float | None = None, mask=None) -> float:
-        """One optimizer step; returns the loss before it.
+        """One step of the model's own optimizer; returns the loss before it.
 
         targets: (n_actions,) or (B, n_actions). mask: the same shape, 1 where a Q-value
         counts (e.g. only the action taken, as Q-learning does); None keeps all.
         lr, if given, replaces the optimizer's base rate for this step.
         """
-        return self.optimizer.train_step(lambda: self.loss_and_grad(sequence, targets, mask),
-                                         lr, self.clip)
+        return self._train_step(lambda: self.loss_and_grad(sequence, targets, mask), lr)
 
     def get_attention_weights(self) -> list[np.ndarray]:
         """Attention of the last forward, one (B, H, T, T) per block ((H, T, T) after a

@@ -196,40 +196,78 @@ def make_optimizer(spec: OptimizerSpec, params: Sequence[Param],
                    default: Callable[[], Optimizer] = Adam) -> Optimizer:
     """Builds and binds an optimizer from an instance, a factory, a name, a `config()`
     dict or None (the default)."""
+    return resolve_optimizer(spec, default).bind(params)
+
+
+def resolve_optimizer(spec: OptimizerSpec, default: Callable[[], Optimizer] = Adam) -> Optimizer:
+    """The optimizer a spec describes, not yet bound to parameters (so without state)."""
     if spec is None:
-        opt = default()
-    elif isinstance(spec, Optimizer):
-        opt = spec
-    elif isinstance(spec, (str, dict)):
+        return default()
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, (str, dict)):
         settings = dict(spec) if isinstance(spec, dict) else {"kind": spec}
         kind = str(settings.pop("kind", "")).lower()
         if kind not in _BY_NAME:
             raise ValueError(f"unknown optimizer {kind!r}; choose from {sorted(_BY_NAME)}")
         try:
-            opt = _BY_NAME[kind](**settings)
+            return _BY_NAME[kind](**settings)
         except TypeError as e:
             raise ValueError(f"bad settings for optimizer {kind!r}: {e}") from None
-    elif callable(spec):
+    if callable(spec):
         opt = spec()
         if not isinstance(opt, Optimizer):
             raise ValueError(f"optimizer factory returned {type(opt).__name__}, not an Optimizer")
-    else:
-        raise ValueError(f"optimizer must be an Optimizer, a factory, a name or a dict, got {spec!r}")
-    return opt.bind(params)
+        return opt
+    raise ValueError(f"optimizer must be an Optimizer, a factory, a name or a dict, got {spec!r}")
 
 
-def model_optimizer(spec: OptimizerSpec, params: Sequence[Param], lr: float | None,
-                    default_lr: float, warmup: int | None = None) -> Optimizer:
-    """The optimizer of a model whose `lr=` (and `warmup=`) only build its default Adam.
+class OwnOptimizer:
+    """For a model whose `train()` takes an optimizer step by itself, the reference
+    library's one-call convenience.
 
-    Passing them beside an optimizer is refused: that optimizer owns its rate and schedule.
+    That step's optimizer comes from the model's `optimizer=` spec (or its class's
+    `default_optimizer`); a bad spec is refused when the model is built, and the optimizer
+    gets its state on the first `train()`. It belongs to that path alone: a training loop
+    with its own optimizer and clipping steps `loss_and_grad` and never touches it.
     """
-    if spec is not None and (lr is not None or warmup):
-        raise ValueError("lr and warmup configure the default optimizer; with optimizer= "
-                         "set them on it, e.g. Adam(lr=3e-4, schedule=WarmupCosine(warmup=100))")
-    schedule = WarmupCosine(int(warmup)) if warmup else None
-    return make_optimizer(spec, params, default=lambda: Adam(
-        lr=default_lr if lr is None else lr, schedule=schedule))
+
+    default_optimizer: Callable[[], Optimizer] = Adam
+    train_clip = 0.0                   # `train()` clips the global gradient norm here (0: never)
+
+    def _own_optimizer(self, spec: OptimizerSpec) -> None:
+        self._optimizer_given = spec is not None
+        self._optimizer = resolve_optimizer(spec, type(self).default_optimizer)
+        self._optimizer_bound = False
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """The optimizer `train()` steps, bound to the parameters on first use."""
+        if not self._optimizer_bound:
+            self._optimizer.bind(self.params())
+            self._optimizer_bound = True
+        return self._optimizer
+
+    def _optimizer_config(self) -> dict | None:
+        """The `optimizer=` the model was given, for its config (None: the default)."""
+        return self._optimizer.config() if self._optimizer_given else None
+
+    def _train_step(self, loss_and_grad: Callable[[], float], lr: float | None) -> float:
+        return self.optimizer.train_step(loss_and_grad, lr, self.train_clip)
+
+    @classmethod
+    def from_config(cls, args: dict):
+        """The model a saved config describes. Configs written while the model owned its
+        training policy are read too: `clip` is dropped (a training loop's setting now)
+        and `lr`/`warmup` become the Adam they built."""
+        args = dict(args)
+        args.pop("clip", None)
+        lr, warmup = args.pop("lr", None), args.pop("warmup", None)
+        if (lr is not None or warmup) and args.get("optimizer") is None:
+            default = cls.default_optimizer()
+            args["optimizer"] = Adam(lr=default.lr if lr is None else lr,
+                                     schedule=WarmupCosine(int(warmup)) if warmup else None)
+        return cls(**args)
 
 
 def clip_grad_norm(params: Sequence[Param], max_norm: float) -> float:
