@@ -79,7 +79,8 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, args, message):
     flat = [str(a) for pair in options.items() if pair[0] not in args for a in pair]
     result = run(*flat, *args)
     assert result.exit_code == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert isinstance(result.exception, SystemExit)         # an uncaught error would be here
     assert not (tmp_path / "out.txt").exists()
 
 

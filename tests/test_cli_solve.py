@@ -144,7 +144,8 @@ def test_solve_exits_1_when_an_untrained_model_fails_in_one_pass(model):
 def test_solve_refuses_bad_puzzles_with_one_line(model, args, message):
     result = solve(model, *args, input="")
     assert result.exit_code == 2
-    assert message in result.stderr and "Traceback" not in result.stderr
+    assert message in result.stderr and result.stderr.count("\n") == 1
+    assert isinstance(result.exception, SystemExit)         # an uncaught error would be here
 
 
 def test_solve_names_the_file_and_line_of_a_bad_puzzle(model, tmp_path):
@@ -305,6 +306,7 @@ def test_passes_and_halting_reach_the_network_and_are_reported(recurrent_model):
 def test_bad_decoding_settings_exit_2_naming_the_option(model, args, message):
     result = solve(model, DATA / "example.txt", *args)
     assert result.exit_code == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_the_shipped_model_is_found_from_any_working_directory(tmp_path, monkeypatch):

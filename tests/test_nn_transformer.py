@@ -26,9 +26,11 @@ def test_weight_matrix_grad_matches_finite_differences():
     assert_close(check_layer(WeightMatrix(D, 7, seed=1), _x()))
 
 
-def test_embedding_grad_matches_finite_differences_with_repeated_ids():
-    ids = np.array([[0, 3, 3, 1], [2, 3, 0, 0]])
-    assert_close(check_layer(EmbeddingMatrix(4, D, seed=2), ids, check_input=False))
+@pytest.mark.parametrize("n_rows", [4, 300], ids=["one-hot-path", "scatter-path"])
+def test_embedding_grad_matches_finite_differences_with_repeated_ids(n_rows):
+    """Both ways backward scatters (a one-hot product up to 256 rows, np.add.at above)."""
+    ids = np.array([[0, 3, 3, 1], [2, 3, 0, 0]]) * ((n_rows - 1) // 3)        # up to row n - 1
+    assert_close(check_layer(EmbeddingMatrix(n_rows, D, seed=2), ids, check_input=False))
 
 
 @pytest.mark.parametrize("causal", [False, True])

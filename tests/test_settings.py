@@ -89,8 +89,10 @@ def test_defaults_refuses_bad_values_and_missing_files_and_leaves_the_file_alone
     shutil.copy(model, copy)
     result = run("defaults", copy, "--symmetries", 0)
     assert result.exit_code == 2 and copy.read_bytes() == model.read_bytes()
+    assert result.stderr.count("\n") == 1 and "'--symmetries'" in result.stderr
     missing = run("defaults", tmp_path / "none.npz", "--symmetries", 2)
     assert missing.exit_code == 2 and "none.npz" in missing.stderr
+    assert missing.stderr.count("\n") == 1
 
 
 def test_eval_and_solve_use_the_models_settings_unless_a_flag_says_otherwise(model):

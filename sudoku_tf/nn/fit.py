@@ -50,7 +50,7 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
         error_threshold: float | None = None, timeout: float | None = None,
         patience: int | None = None, verbose: int = 0,
         callback: Callable[[int, dict], bool | None] | None = None, callback_every: int = 1,
-        rng=None) -> History:
+        rng=None, clock: Callable[[], float] = time.perf_counter) -> History:
     """Trains model on (X, Y) in shuffled mini-batches and returns the History.
 
     Training stops early when the epoch's loss reaches `error_threshold`, when `timeout`
@@ -61,6 +61,7 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
     (with a warning naming the usual causes; the best weights, or else those after the
     last finite epoch, are restored). batch_size=None trains on the full batch.
     verbose: 0 silent, 1 a progress bar on stderr, 2 one line per epoch on stderr.
+    `clock` (seconds) times the epochs for `timeout` and the History.
     """
     X, Y = _check_data(X, Y, "X, Y")
     if validation_data is not None:
@@ -76,13 +77,13 @@ def fit(model, X, Y, *, epochs: int = 100, batch_size: int | None = 32,
     finite = _Snapshot(model)                                     # weights after the last finite epoch
     history = History()
     bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, disable=verbose != 1)
-    start = time.perf_counter()
+    start = clock()
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         history.loss.append(_run_epoch(model, X, Y, order, batch, lr))
         if validation_data is not None:
             history.val_loss.append(model.loss(X_val, Y_val))
-        history.time.append(time.perf_counter() - start)
+        history.time.append(clock() - start)
         record = history.epoch(epoch)
         _report(record, epochs, verbose, bar)
         reason = _stop_reason(record, best, patience, error_threshold, timeout,
