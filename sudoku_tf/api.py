@@ -79,6 +79,8 @@ class Solver:
         # decode's options, as the strategy uses them
         self._options = {"strategy": strategy, "per_step": per_step, "max_calls": max_calls,
                          "batch_size": batch_size, "threshold": self.settings["threshold"],
+                         "trajectories": self.settings["trajectories"],
+                         "wave": self.settings["wave"],
                          "search": (searching, search_used["threshold"]) if strategy == AUTO
                          else None}
 

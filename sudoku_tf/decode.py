@@ -20,6 +20,7 @@ STRATEGIES = ("oneshot", "iterative", "search")   # the pure strategies, which e
 AUTO = "auto"       # iterative decoding, and guided search where it gets stuck: solve's default
 BATCH_SIZE = 32     # boards per network call; far larger batches run slower per board
 MAX_CALLS = 32      # network calls per puzzle before search goes on with the exact solver
+TRAJECTORY_SEED = 1     # the trajectories' symmetries (SymmetryAveraged's variants use 0)
 
 
 class SymmetryAveraged:
@@ -146,7 +147,8 @@ def oneshot(model, puzzles: np.ndarray, *, batch_size: int = BATCH_SIZE,
 
 
 def iterative(model, puzzles: np.ndarray, *, per_step: int = 1, batch_size: int = BATCH_SIZE,
-              progress=None, threshold: float | None = None) -> DecodeResult:
+              progress=None, threshold: float | None = None, trajectories: int = 1,
+              wave: int | None = None) -> DecodeResult:
     """Repeatedly fill the most confident legal cell(s), re-running the network each call.
 
     Each call takes, among empty cells, the (cell, digit) with the highest probability
@@ -154,18 +156,96 @@ def iterative(model, puzzles: np.ndarray, *, per_step: int = 1, batch_size: int 
     then more while the next one's probability is at least `threshold` (if given). A
     board stops when full or when some empty cell has no legal digit left (stuck). The
     only rule applied is refusing digits that the filled cells already forbid.
+
+    With `trajectories` K > 1, each puzzle is decoded up to K times independently, each
+    trajectory on its own Sudoku symmetry of the board (the first on the board itself),
+    `wave` of them at once (default all K), batched across puzzles. A puzzle stops at
+    the first trajectory whose finished grid the rules accept; no cell passes between
+    trajectories. An unsolved puzzle keeps the trajectory that filled the most cells.
     """
     if per_step < 1:
         raise ValueError(f"per_step must be at least 1, got {per_step}")
-    threshold = np.inf if threshold is None else threshold
+    if trajectories < 1 or (wave is not None and wave < 1):
+        raise ValueError(f"trajectories and wave must be at least 1, got {trajectories}, {wave}")
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
+    fill = (model, per_step, batch_size, np.inf if threshold is None else threshold)
+    if trajectories == 1:
+        out = _trajectory(*fill, puzzles, progress or _ignore)
+        out.trajectories = np.ones(len(puzzles), int)
+        return out
+    return _trajectories(fill, puzzles, trajectories, wave or trajectories, progress or _ignore)
+
+
+def _trajectories(fill: tuple, puzzles: np.ndarray, K: int, wave: int, progress) -> DecodeResult:
+    """`iterative` with K trajectories a puzzle, `wave` at a time (see there)."""
+    B = len(puzzles)
+    out = DecodeResult(puzzles.copy(), np.zeros(B, bool), np.zeros(B, int),
+                       np.full((B, N_CELLS), -1), np.zeros((B, N_CELLS)),
+                       trajectories=np.zeros(B, int))
+    index, digits = trajectory_symmetries(K)                           # (K, 81), (K, 10)
+    pending = np.flatnonzero((puzzles == EMPTY).any(1))
+    out.solved[:] = is_solved(puzzles, puzzles)
+    progress(B - len(pending))
+    for first in range(0, K, wave):
+        ks = np.arange(first, min(first + wave, K))
+        n = len(pending)
+        # row w * n + i is trajectory ks[w] of puzzle pending[i]
+        rows_index, rows_digits = np.repeat(index[ks], n, 0), np.repeat(digits[ks], n, 0)
+        moved = apply_symmetries(np.tile(puzzles[pending], (len(ks), 1)), rows_index, rows_digits)
+        run = _trajectory(*fill, moved, _ignore, group=np.tile(np.arange(n), len(ks)))
+        boards = _board_frame(run.boards, rows_index, np.argsort(rows_digits, 1))
+        order = _board_frame(run.order, rows_index)
+        confidence = _board_frame(run.confidence, rows_index)
+        filled = (boards != EMPTY).sum(1).reshape(len(ks), n)
+        solved = run.solved.reshape(len(ks), n)
+        # each puzzle's pick: its first solved trajectory, else the one that filled most
+        pick = np.where(solved.any(0), solved.argmax(0), filled.argmax(0))          # (n,)
+        take = pick * n + np.arange(n)
+        better = solved.any(0) | (filled[pick, np.arange(n)] > (out.boards[pending] != EMPTY).sum(1))
+        rows = pending[better]
+        out.boards[rows], out.order[rows] = boards[take[better]], order[take[better]]
+        out.confidence[rows] = confidence[take[better]]
+        out.solved[pending] = solved.any(0)
+        out.calls[pending] += run.calls.reshape(len(ks), n).max(0)
+        out.trajectories[pending] += len(ks)
+        pending = pending[~solved.any(0)]
+        progress(n - len(pending))
+        if not pending.size:
+            break
+    progress(len(pending))
+    return out
+
+
+def trajectory_symmetries(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The symmetries of k trajectories: cell sources (k, 81) and digit maps (k, 10), the
+    first the identity. Trajectory j's is fixed by j alone (a generator seeded with it),
+    so decoding stays deterministic and more trajectories only add new ones."""
+    drawn = [random_symmetries(1, np.random.default_rng([TRAJECTORY_SEED, j])) for j in range(1, k)]
+    return (np.vstack([np.arange(N_CELLS), *(index for index, _ in drawn)]),
+            np.vstack([np.arange(10), *(digits for _, digits in drawn)]))
+
+
+def _board_frame(values: np.ndarray, index: np.ndarray, digit_back: np.ndarray | None = None):
+    """Per-cell values (N, 81) of symmetric boards moved back to the boards' own cells
+    (cell j of a variant is cell index[j] of its board); with `digit_back` (N, 10), the
+    inverse digit maps, digits are relabelled back too."""
+    back = np.empty_like(values)
+    back[np.arange(len(values))[:, None], index] = values
+    if digit_back is None:
+        return back
+    return np.take_along_axis(digit_back, back.astype(np.intp), 1).astype(values.dtype)
+
+
+def _trajectory(model, per_step: int, batch_size: int, threshold: float, puzzles: np.ndarray,
+                progress, group: np.ndarray | None = None) -> DecodeResult:
+    """Iterative decoding of every board (see `iterative`). With `group` (B,) int, boards
+    of one group stop together as soon as one of them ends solved."""
     boards = puzzles.copy()
     B = len(boards)
     calls = np.zeros(B, int)
     order = np.full((B, N_CELLS), -1)
     confidence = np.zeros((B, N_CELLS))
     active = np.flatnonzero((boards == EMPTY).any(1))
-    progress = progress or _ignore
     progress(B - len(active))
     step = 0
     while active.size:
@@ -192,7 +272,11 @@ def iterative(model, puzzles: np.ndarray, *, per_step: int = 1, batch_size: int 
             if not filling.size:
                 break
         before = len(active)
+        finished = active[~stuck & ~(boards[active] == EMPTY).any(1)]
         active = active[~stuck & (boards[active] == EMPTY).any(1)]
+        if group is not None:                       # a group is done once one board is solved
+            won = group[finished[is_solved(puzzles[finished], boards[finished])]]
+            active = active[~np.isin(group[active], won)]
         progress(before - len(active))
         step += 1
     return DecodeResult(boards, is_solved(puzzles, boards), calls, order, confidence)
@@ -212,8 +296,10 @@ def guided(model, puzzles: np.ndarray, *, max_calls: int = MAX_CALLS,
 
 def auto(model, puzzles: np.ndarray, *, per_step: int = 1, max_calls: int = MAX_CALLS,
          batch_size: int = BATCH_SIZE, progress=None, threshold: float | None = None,
-         search: tuple | None = None) -> DecodeResult:
-    """Iterative decoding; where it gets stuck, guided search finishes the puzzle.
+         search: tuple | None = None, trajectories: int = 1,
+         wave: int | None = None) -> DecodeResult:
+    """Iterative decoding (with its `trajectories`); where it gets stuck, guided search
+    finishes the puzzle.
 
     A stuck board has an empty cell with no legal digit, so its last fills were wrong:
     they are undone, latest step first, until constraint propagation finds no
@@ -224,7 +310,7 @@ def auto(model, puzzles: np.ndarray, *, per_step: int = 1, max_calls: int = MAX_
     """
     puzzles = np.atleast_2d(puzzles).astype(np.int8)
     first = iterative(model, puzzles, per_step=per_step, batch_size=batch_size, progress=progress,
-                      threshold=threshold)
+                      threshold=threshold, trajectories=trajectories, wave=wave)
     model, threshold = search or (model, threshold)
     B = len(puzzles)
     out = replace(first, backtracks=np.zeros(B, int), no_solution=np.zeros(B, bool),
@@ -278,19 +364,21 @@ def _finish(out: DecodeResult, rows, search: DecodeResult, take, step_offset) ->
 def decode(model, puzzles: np.ndarray, *, strategy: str = AUTO, per_step: int = 1,
            max_calls: int = MAX_CALLS, batch_size: int = BATCH_SIZE,
            progress=None, threshold: float | None = None,
-           search: tuple | None = None) -> DecodeResult:
+           search: tuple | None = None, trajectories: int = 1,
+           wave: int | None = None) -> DecodeResult:
     """Solve (B, 81) puzzles with `AUTO` or one of `STRATEGIES`; `progress(n)` hears of n
-    more done; `threshold` is iterative's and search's (see `iterative`, `guided`), and
-    `search`, if given, the (network, threshold) of `AUTO`'s search. Each strategy takes
-    the options it uses."""
+    more done; `threshold` is iterative's and search's (see `iterative`, `guided`),
+    `search`, if given, the (network, threshold) of `AUTO`'s search, and `trajectories`
+    and `wave` iterative's (`AUTO`'s too). Each strategy takes the options it uses."""
     common = {"batch_size": batch_size, "progress": progress}
+    many = {"trajectories": trajectories, "wave": wave}
     if strategy == AUTO:
         return auto(model, puzzles, per_step=per_step, max_calls=max_calls, threshold=threshold,
-                    search=search, **common)
+                    search=search, **common, **many)
     if strategy == "oneshot":
         return oneshot(model, puzzles, **common)
     if strategy == "iterative":
-        return iterative(model, puzzles, per_step=per_step, threshold=threshold, **common)
+        return iterative(model, puzzles, per_step=per_step, threshold=threshold, **common, **many)
     if strategy == "search":
         return guided(model, puzzles, max_calls=max_calls, threshold=threshold, **common)
     raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join((AUTO, *STRATEGIES))}")

@@ -31,7 +31,8 @@ def evaluate(model, puzzles: np.ndarray, solutions: np.ndarray | None = None, *,
     `GIVEN_BUCKETS` is decoded as its own batch and reported under "by_givens" as well;
     with `by_difficulty`, the same outcomes are also broken down by the generator's
     difficulty label of each puzzle (`generator.rate`) under "by_difficulty", without
-    timings (the puzzles of one label were decoded among others).
+    timings (the puzzles of one label were decoded among others). With iterative
+    decoding, the mean number of trajectories a puzzle used is "mean_trajectories".
     """
     puzzles = np.atleast_2d(puzzles)
     if not len(puzzles):
@@ -75,6 +76,8 @@ def _score(model, puzzles, solutions, decoding: dict) -> dict:
                 "seconds": seconds}
     if strategy == "search":
         outcomes["backtracks"] = result.backtracks
+    if result.trajectories is not None:
+        outcomes["trajectories"] = result.trajectories
     return outcomes
 
 
@@ -85,7 +88,7 @@ def _timed(fn, *args, **kwargs):
 
 
 def _summarise(right, empty, oneshot_solved, solved, calls, backtracks=None,
-               seconds=None) -> dict:
+               trajectories=None, seconds=None) -> dict:
     """The outcomes of a group of puzzles; with `backtracks` (search), how many it took;
     with `seconds`, also how fast they went."""
     summary = {
@@ -99,6 +102,8 @@ def _summarise(right, empty, oneshot_solved, solved, calls, backtracks=None,
     if backtracks is not None:
         summary["mean_backtracks"] = float(backtracks.mean())
         summary["max_backtracks"] = int(backtracks.max())
+    if trajectories is not None:
+        summary["mean_trajectories"] = float(trajectories.mean())
     if seconds is not None:
         summary["seconds"] = round(seconds, 3)
         summary["puzzles_per_second"] = len(solved) / seconds if seconds > 0 else 0.0

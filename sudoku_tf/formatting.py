@@ -39,6 +39,8 @@ def records(puzzles: np.ndarray, result: DecodeResult, trace: bool = False) -> l
         if result.backtracks is not None:
             record["backtracks"] = int(result.backtracks[k])
             record["no_solution"] = bool(result.no_solution[k])
+        if result.trajectories is not None:
+            record["trajectories"] = int(result.trajectories[k])
         if result.network_solved is not None:
             record["network_solved"] = bool(result.network_solved[k])
             record["network_cells"] = int(result.network_placed[k].sum())
@@ -83,11 +85,13 @@ def _marks(record: dict) -> list[str]:
 
 
 def solve_summary(result: DecodeResult, strategy: str, seconds: float, symmetries: int,
-                  mean_passes: float) -> str:
+                  mean_passes: float, trajectories: int = 1) -> str:
     """The line `solve` ends with: how many were solved, how fast, and at what cost."""
     alone = ("" if result.network_solved is None else
              f"the network alone solved {int(result.network_solved.sum())}; ")
     averaged = f", averaged over {symmetries} symmetries" if symmetries > 1 else ""
+    if trajectories > 1 and result.trajectories is not None:
+        averaged += f", {result.trajectories.mean():.1f} trajectories per puzzle"
     return (f"solved {int(result.solved.sum())} of {len(result.solved)} puzzles with {strategy} "
             f"in {seconds:.2f} s ({alone}{result.calls.mean():.1f} network calls per puzzle, "
             f"{mean_passes:.1f} passes per call{averaged})")
@@ -98,6 +102,9 @@ def format_eval(report: dict) -> str:
     head = (f"{'set':<7}{'puzzles':>8}{'solved':>9}{'cell acc':>10}{'mean calls':>12}"
             f"{'median calls':>14}{'puzzles/s':>11}")
     averaged = f", {report['symmetries']} symmetries" if report["symmetries"] > 1 else ""
+    if report.get("trajectories", 1) > 1 and "mean_trajectories" in report:
+        averaged += (f", up to {report['trajectories']} trajectories "
+                     f"({report['mean_trajectories']:.2f} on average)")
     passes = (f", up to {report['passes']} passes per call ({report['mean_passes']:.1f} on average)"
               if report["halt_after"] or report["confident"] else f", {report['passes']} passes per call")
     rows = [f"{report['file']}: {report['strategy']} with {report['model']}{averaged}{passes}", head]

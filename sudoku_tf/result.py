@@ -17,7 +17,9 @@ class DecodeResult:
     Search (and `auto`) also fill `backtracks` (B,) int and `no_solution` (B,) bool: the
     puzzle was proven to have no solution. `auto` adds `network_solved` (B,) bool: iterative
     decoding alone solved it, and `network_placed` (B, 81) bool: the cells of the answer
-    the network filled (the search filled the other empty cells).
+    the network filled (the search filled the other empty cells). Iterative decoding
+    (and `auto`) fill `trajectories` (B,) int: how many independent trajectories it
+    started on each puzzle.
     """
 
     boards: np.ndarray
@@ -29,3 +31,4 @@ class DecodeResult:
     no_solution: np.ndarray = field(default=None)
     network_solved: np.ndarray = field(default=None)
     network_placed: np.ndarray = field(default=None)
+    trajectories: np.ndarray = field(default=None)

@@ -15,8 +15,10 @@ from .decode import Refining, SymmetryAveraged
 
 # every setting, with the value used when neither the command line nor the model gives one
 BUILT_IN = {"symmetries": 1, "passes": None, "halt_after": None, "confident": None,
-            "threshold": None, "search_symmetries": None, "search_threshold": None}
-_COUNTS = ("symmetries", "passes", "halt_after", "search_symmetries")      # integers 1..MOST
+            "threshold": None, "trajectories": 1, "wave": None,
+            "search_symmetries": None, "search_threshold": None}
+_COUNTS = ("symmetries", "passes", "halt_after", "trajectories", "wave",
+           "search_symmetries")                                             # integers 1..MOST
 MOST = 1000            # passes or symmetries per call, far beyond any use (training draws up
                        # to 128 passes): each is a forward pass, so 10,000 would run for hours
 _PROBABILITIES = ("confident", "threshold", "search_threshold")            # in (0, 1]

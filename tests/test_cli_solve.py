@@ -316,3 +316,17 @@ def test_the_shipped_model_is_found_from_any_working_directory(tmp_path, monkeyp
     assert result.stdout.strip() == SOLUTION
     missing = run("solve", PUZZLE, "--model", "models/other.npz")  # only the default is looked up
     assert missing.exit_code == 2 and "models/other.npz: no such model file" in missing.stderr
+
+
+def test_solve_and_eval_run_the_trajectories_asked_for(model):
+    """An untrained network gets stuck in every trajectory, so each puzzle uses them all."""
+    result = solve(model, DATA / "example.txt", "--format", "json", "--strategy", "iterative",
+                   "--trajectories", 3, "--wave", 2)
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert record["trajectories"] == 3 and not record["solved"]
+    assert "3.0 trajectories per puzzle" in result.stderr
+    result = run("eval", DATA / "example.csv", "--model", model, "--json", "--trajectories", 3)
+    report = json.loads(result.stdout)
+    assert (report["trajectories"], report["mean_trajectories"]) == (3, 3.0)
+    assert report["solve_rate"] == 0

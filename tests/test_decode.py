@@ -6,8 +6,9 @@ import pytest
 
 from sudoku_tf.board import EMPTY, candidates_mask, has_conflict, is_valid_solution
 from sudoku_tf.decode import (Refining, SymmetryAveraged, auto, decode, guided, iterative,
-                              oneshot)
+                              oneshot, trajectory_symmetries)
 from sudoku_tf.formatting import fill_trace
+from sudoku_tf.generator import apply_symmetries
 from sudoku_tf import guided_search as guided_search_module
 from sudoku_tf.guided_search import guided_search
 from sudoku_tf.solver import count_solutions, solve
@@ -386,3 +387,62 @@ def test_auto_searches_with_its_own_network_and_threshold_when_given(puzzles):
     # a sure searcher at a threshold takes each board's sound rest in one joint guess
     assert searcher.boards_seen == len(boards)
     assert (result.calls == alone.calls + 1).all()
+
+
+def _in_trajectory(boards, k, K=4):
+    """boards as trajectory k of K sees them."""
+    index, digits = trajectory_symmetries(K)
+    n = len(boards)
+    return apply_symmetries(boards, np.repeat(index[k:k + 1], n, 0), np.repeat(digits[k:k + 1], n, 0))
+
+
+def test_trajectory_symmetries_are_fixed_and_start_with_the_board_itself():
+    index, digits = trajectory_symmetries(5)
+    assert index.shape == (5, 81) and digits.shape == (5, 10)
+    assert (index[0] == np.arange(81)).all() and (digits[0] == np.arange(10)).all()
+    assert len({tuple(i) for i in index}) == 5
+    again = trajectory_symmetries(8)
+    assert (again[0][:5] == index).all() and (again[1][:5] == digits).all()   # a prefix of K
+
+
+def test_a_puzzle_stops_at_the_first_trajectory_the_rules_accept(puzzles):
+    """The network knows puzzle 0 as it stands and puzzle 1 only as trajectory 2 sees it;
+    shown anything else, it is uniform and gets stuck. One trajectory solves puzzle 0
+    alone; four, one at a time, solve both, puzzle 1 in its own frame after three."""
+    boards, solutions = puzzles[0][:2], puzzles[1][:2]
+    known = np.stack([solutions[0], _in_trajectory(solutions[1:2], 2)[0]])
+    single = iterative(StandIn(known, "true"), boards)
+    assert single.solved.tolist() == [True, False]
+    network = StandIn(known, "true")
+    out = iterative(network, boards, trajectories=4, wave=1)
+    assert out.solved.all()
+    assert (out.boards == solutions).all()
+    assert out.trajectories.tolist() == [1, 3]
+    assert ((out.order >= 0) == (boards == EMPTY)).all()     # fill steps map back to the cells
+
+
+def test_trajectories_in_one_wave_stop_together_once_one_is_solved(puzzles):
+    """All four at once: the puzzle's solved trajectory ends the three stuck ones as soon
+    as it is solved, so the network sees fewer boards than four whole trajectories."""
+    boards, solutions = puzzles[0][1:2], puzzles[1][1:2]
+    known = _in_trajectory(solutions, 2)
+    network = StandIn(known, "true")
+    out = iterative(network, boards, trajectories=4)
+    assert out.solved.all() and (out.boards == solutions).all()
+    assert out.trajectories.tolist() == [4]
+    assert network.boards_seen <= 4 * out.calls[0]
+    alone = StandIn(known, "true")
+    iterative(alone, _in_trajectory(boards, 2))
+    assert out.calls[0] == alone.boards_seen                 # the winner's own calls
+
+
+def test_an_unsolved_puzzle_keeps_the_trajectory_that_filled_most(puzzles):
+    boards = puzzles[0][:2]
+    out = iterative(StandIn(puzzles[1][2:4], "true"), boards, trajectories=3, wave=2)
+    assert not out.solved.any() and out.trajectories.tolist() == [3, 3]
+    each = [iterative(StandIn(puzzles[1][2:4], "true"), _in_trajectory(boards, k, 3))
+            for k in range(3)]
+    most = np.max([(e.boards != EMPTY).sum(1) for e in each], 0)
+    assert ((out.boards != EMPTY).sum(1) == most).all()
+    assert not has_conflict(out.boards).any()
+    assert ((out.boards == boards) | (boards == EMPTY)).all()

@@ -42,6 +42,13 @@ _SETTINGS = [
      "Also fill, in the same call, every legal cell the network gives at least P "
      "(search tries them together first, then one cell at a time).",
      "the model's setting, if any"),
+    ("--trajectories", click.IntRange(1, MOST),
+     "Iterative decoding tries up to K independent trajectories of each puzzle (each on "
+     "its own symmetry of the board) and keeps the first whose grid the rules accept.",
+     "the model's setting, else 1"),
+    ("--wave", click.IntRange(1, MOST),
+     "Trajectories run at once, batched (the next wave starts only for puzzles still unsolved).",
+     "the model's setting, else all of them"),
     ("--search-symmetries", click.IntRange(1, MOST),
      "Symmetries for search (and auto's search) alone.",
      "--symmetries if given, else the model's search setting, else its symmetries"),
@@ -133,7 +140,8 @@ def solve(ctx, puzzles, model_path, strategy, per_step, max_calls, batch_size, a
         searched = None if result.network_placed is None else ~result.network_placed[k]
         click.echo(format_solved(record, boards[k], result.boards[k], fmt, color, searched))
     click.echo(solve_summary(result, strategy, seconds, solver.settings["symmetries"],
-                             solver.refining.mean_passes), err=True)
+                             solver.refining.mean_passes, solver.settings["trajectories"]),
+               err=True)
     if not result.solved.all():
         if result.no_solution is None:
             click.echo("--strategy auto or search always finds the solution when there is one",
