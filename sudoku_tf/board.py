@@ -87,6 +87,8 @@ def parse_boards(text: str, source: str | None = None) -> tuple[np.ndarray, np.n
     else:
         puzzle_cells, starts = _split_text(lines, source)
         solution_cells = None
+    if not puzzle_cells:                        # separator lines only, or a header alone
+        raise PuzzleError("no puzzles found", source=source)
     puzzles = _to_boards(puzzle_cells, starts, source, "")
     solutions = None if solution_cells is None else _to_boards(solution_cells, starts, source,
                                                                  "solution: ")

@@ -110,6 +110,7 @@ def test_thousands_of_lines_parse_quickly():
     (f"puzzle,solution\n{PUZZLE},{SOLUTION[1:]}", "line 2: 'solution' has 80 characters"),
     ("puzzle\n", "line 1: CSV has a header but no puzzles"),
     ("# only a comment\n\n", "no puzzles found"),
+    ("-\n------+-------+------\n", "no puzzles found"),            # separators alone
 ])
 def test_bad_input_names_line_and_cells(text, message):
     with pytest.raises(PuzzleError) as err:

@@ -202,3 +202,9 @@ def test_messages_name_what_was_typed_and_what_to_do(tmp_path, args, line):
     result = run(*[a.format(tmp=tmp_path) for a in args])
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == f"Error: {line.format(tmp=tmp_path)}\n"
+
+
+def test_an_argument_with_line_breaks_is_shown_escaped_on_one_line():
+    result = run("solve", "a\rb\nc\u2028")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: a\\rb\\nc\\u2028: no such file, and not a puzzle of 81 cells\n"

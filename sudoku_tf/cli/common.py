@@ -16,6 +16,7 @@ from ..models import load_model
 from ..nn import ModelFileError
 
 _PUZZLE_CHARS = set("0123456789. \n")
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 class InputError(click.ClickException):
@@ -24,7 +25,8 @@ class InputError(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:
-        click.echo(f"Error: {self.format_message()}", err=True)
+        # what the user typed may hold line breaks: shown escaped, the message stays one line
+        click.echo(f"Error: {self.format_message().translate(_LINE_BREAKS)}", err=True)
 
 
 class FiniteRange(click.FloatRange):
