@@ -208,3 +208,15 @@ def test_an_argument_with_line_breaks_is_shown_escaped_on_one_line():
     result = run("solve", "a\rb\nc\u2028")
     assert result.exit_code == 2
     assert result.stderr == "Error: a\\rb\\nc\\u2028: no such file, and not a puzzle of 81 cells\n"
+
+
+def test_running_out_of_memory_is_one_line_suggesting_smaller_sizes(tmp_path, monkeypatch):
+    def too_big(cfg):
+        raise MemoryError("Unable to allocate 37.3 GiB for an array")
+
+    monkeypatch.setattr("sudoku_tf.train.build_model", too_big)
+    result = run("train", "--d-model", "100000", "--heads", "1", "--data", "data/example.csv",
+                 "--out", str(tmp_path / "m.npz"))
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: not enough memory (Unable to allocate 37.3 GiB for an "
+                             "array); try smaller sizes\n")

@@ -42,7 +42,8 @@ def _one_line_usage():
 class CommandGroup(click.Group):
     """The `sudoku-tf` group: usage errors, and files that cannot be read or written
     (a folder that does not exist or refuses writes, a full disk), are one line on
-    stderr, exit code 2; Ctrl-C is one line, exit code 130."""
+    stderr, exit code 2, and so is running out of memory (sizes too large); Ctrl-C is one
+    line, exit code 130."""
 
     def make_context(self, *args, **kwargs) -> click.Context:
         with _one_line_usage():
@@ -52,6 +53,9 @@ class CommandGroup(click.Group):
         with _one_line_usage():
             try:
                 return super().invoke(ctx)
+            except MemoryError as err:                          # e.g. --d-model 100000
+                detail = f" ({err})" if str(err) else ""
+                raise InputError(f"not enough memory{detail}; try smaller sizes") from None
             except OSError as err:
                 if err.errno == errno.EPIPE:                     # `| head`: click's quiet exit
                     raise
