@@ -127,9 +127,9 @@ class PuzzlePool:
                 self._pending.append(self._procs.map_async(_make, jobs))
                 queued += len(jobs)
             while not self._pending[0].ready():
-                self._pending[0].wait(WAIT)
                 if self.stop is not None and self.stop():
                     raise Stopped
+                self._pending[0].wait(WAIT)
             self._append(self._pending.popleft().get())
 
     def _job(self, index: int) -> tuple:

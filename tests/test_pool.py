@@ -2,12 +2,13 @@
 survive a checkpoint, and draws weighted by them."""
 
 import numpy as np
+import pytest
 
 from sudoku_tf.board import count_givens, is_valid_solution
 from sudoku_tf.data import difficulty_weights, make_batch
 from sudoku_tf.nn import load_checkpoint
 from sudoku_tf import pool as pool_module
-from sudoku_tf.pool import PuzzlePool
+from sudoku_tf.pool import PuzzlePool, Stopped
 from sudoku_tf.solver import count_solutions
 from sudoku_tf.train import Trainer, TrainConfig, checkpoint_path
 
@@ -70,3 +71,20 @@ def test_a_training_checkpoint_keeps_the_pool_and_its_difficulties(tmp_path, mon
     n = len(resumed.puzzles)
     assert n >= 6 and (resumed.puzzles == trainer.train_set.puzzles[:n]).all()
     assert (resumed.difficulty == saved).all() and ((saved == 0) == singles_solve(resumed.puzzles)).all()
+
+
+def test_a_stopped_wait_raises_and_the_pool_goes_on_with_the_same_puzzles(monkeypatch):
+    monkeypatch.setattr(pool_module, "INITIAL", 4)
+    monkeypatch.setattr(pool_module, "CHUNK", 2)
+    monkeypatch.setattr(pool_module, "LOOKAHEAD", 2)
+    stop = [True]
+    pool = PuzzlePool(lo=40, seed=3, stop=lambda: stop[0])
+    try:
+        with pytest.raises(Stopped):
+            pool.available(0)
+        stop[0] = False
+        puzzles, _ = pool.available(0)            # the jobs queued before the stop still count
+    finally:
+        pool.close()
+    expected, _ = PuzzlePool(lo=40, seed=3).take(4)
+    assert (puzzles == expected).all()
