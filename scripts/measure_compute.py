@@ -1,15 +1,19 @@
 """What more test-time compute buys: thinking longer (passes) and wider (trajectories).
 
 depth: for each model, one network call's accuracy on the empty cells and iterative
-decoding's solve rate (one symmetry, the model's threshold) at 1x, 2x, 4x, 8x and 16x the
-passes it was trained with, on the fixed test sets. A model that learned to keep
-improving holds or rises with more passes; one that did not falls past its trained depth.
+decoding's solve rate (one symmetry) at 1x, 2x, 4x, 8x and 16x the passes it was trained
+with (the solve rate only at --solve-multiples, as it costs a call per step), on the
+fixed test sets. A model that learned to keep improving holds or rises with more
+passes; one that did not falls past its trained depth.
 
-breadth: for one model, iterative decoding's solve rate with K trajectories of m averaged
-symmetries each ("KxM": 8x1 is eight single-symmetry trajectories, 1x8 one trajectory
-averaged over eight, 2x4 two groups of four), run `wave` at a time, at the model's passes
-and threshold. Network compute is counted in board-passes (boards x passes, symmetry
-variants included) per puzzle, so arms compare at equal compute.
+breadth: for each model, iterative decoding's solve rate with K trajectories of M
+averaged symmetries each ("KxM": 8x1 is eight single-symmetry trajectories, 1x8 one
+trajectory averaged over eight, 2x4 two groups of four), `wave` at a time, at the
+model's trained passes. Network compute is counted in board-passes (boards x passes,
+symmetry variants included) per puzzle, so arms compare at equal compute.
+
+Iterative decoding fills every legal cell at least --threshold sure in one call (the
+same for every model, default 0.99), and always at least one.
 
 Every rate comes with one standard error. Results accumulate in one JSON file (a
 measurement already there is skipped), and `table` prints Markdown tables and draws SVG
@@ -41,13 +45,12 @@ SETS = {"21 givens": "data/test_21.csv", "22 givens": "data/test_17-22.csv",
 LABELS = {"cells": "empty cells right after one call", "solved": "solved by iterative decoding"}
 
 
-def depth(models: dict, sets: list[str], multiples: list[int], limit: int, solve_limit: int,
-          results: list) -> None:
+def depth(models: dict, sets: list[str], multiples: list[int], solve_multiples: list[int],
+          limit: int, solve_limit: int, threshold: float, results: list) -> None:
     """One call's cell accuracy and iterative's solve rate at multiples of the trained passes."""
     for name, path in models.items():
         model = load_model(path)
         trained = model.network.config()["n_loops"]
-        threshold = model.settings.get("threshold")
         for set_name in sets:
             puzzles, solutions = read_boards(SETS[set_name])
             for multiple in multiples:
@@ -56,16 +59,17 @@ def depth(models: dict, sets: list[str], multiples: list[int], limit: int, solve
                            multiple=multiple)
                 _measure(results, {**key, "measure": "cells"}, lambda: _cells(
                     network, puzzles[:limit], solutions[:limit]))
+                if multiple not in solve_multiples:
+                    continue
                 _measure(results, {**key, "measure": "solved"}, lambda: _solved(
                     network, puzzles[:solve_limit], solutions[:solve_limit], threshold, 1, None))
 
 
 def breadth(models: dict, sets: list[str], arms: list[str], wave: int | None, limit: int,
-            results: list) -> None:
+            threshold: float, results: list) -> None:
     """Iterative decoding's solve rate for each arm KxM (K trajectories of M symmetries)."""
     for name, path in models.items():
         model = load_model(path)
-        threshold = model.settings.get("threshold")
         for set_name in sets:
             puzzles, solutions = (a[:limit] for a in read_boards(SETS[set_name]))
             for arm in arms:
@@ -151,6 +155,9 @@ def main(argv=None) -> int:
     parser.add_argument("--model", action="append", default=[], metavar="NAME=PATH")
     parser.add_argument("--sets", nargs="+", default=["22 givens", "expert"], choices=list(SETS))
     parser.add_argument("--multiples", type=int, nargs="+", default=[1, 2, 4, 8, 16])
+    parser.add_argument("--solve-multiples", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--threshold", type=float, default=0.99,
+                        help="iterative decoding fills every legal cell this sure in one call")
     parser.add_argument("--arms", nargs="+", default=["1x8", "8x1", "2x4", "16x1"])
     parser.add_argument("--wave", type=int, help="trajectories at once (default: all of an arm's)")
     parser.add_argument("--limit", type=int, default=1000, help="puzzles per set")
@@ -160,9 +167,10 @@ def main(argv=None) -> int:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     models = dict(m.split("=", 1) for m in args.model)
     if args.command == "depth":
-        depth(models, args.sets, args.multiples, args.limit, args.solve_limit, results)
+        depth(models, args.sets, args.multiples, args.solve_multiples, args.limit,
+              args.solve_limit, args.threshold, results)
     elif args.command == "breadth":
-        breadth(models, args.sets, args.arms, args.wave, args.limit, results)
+        breadth(models, args.sets, args.arms, args.wave, args.limit, args.threshold, results)
     else:
         table(results)
     return 0
