@@ -178,21 +178,32 @@ def _markdown(header: list[str], body: list[list[str]]) -> str:
 
 
 def table_sets(rows: list[dict], model: str) -> str:
-    """One row per test set: the model's own settings, the plain network, and search."""
+    """One row per test set: the model's own settings (and the trajectories a puzzle
+    used), the plain network, one trajectory averaged over 8 symmetries, and search."""
     body = []
     for name, label in SETS.items():
         own = _find(rows, model, "iterative-default", name)
         plain = _find(rows, model, "iterative", name)
+        averaged = _find(rows, model, "iterative-x8", name)
         search = _find(rows, model, "search-default", name) or _find(rows, model, "search", name)
         first = own or plain or search
         if first is None:
             continue
-        body.append([label, f"{int(first['puzzles']):,}", _rate(own), _num(own, "mean_calls"),
-                     _num(own, "puzzles_per_second"), _pct(own, "cell_accuracy"), _rate(plain),
-                     _rate(search), _num(search, "mean_calls", ".2f")])
-    return _markdown(["test set", "puzzles", "solved (its settings)", "calls", "puzzles/s",
-                      "cells right after one call", "solved (plain network)",
-                      "solved (search)", "search calls"], body)
+        body.append([label, f"{int(first['puzzles']):,}", _rate(own), _trajectories(own),
+                     _num(own, "mean_calls"), _num(own, "puzzles_per_second"), _rate(plain),
+                     _rate(averaged), _rate(search), _num(search, "mean_calls", ".2f")])
+    return _markdown(["test set", "puzzles", "solved (its settings)", "trajectories used",
+                      "calls", "puzzles/s", "solved (plain network)",
+                      "solved (1 trajectory, 8 symmetries averaged)", "solved (search)",
+                      "search calls"], body)
+
+
+def _trajectories(row: dict | None) -> str:
+    """The mean trajectories a puzzle used, from a row's other fields (1 without them)."""
+    if row is None:
+        return ""
+    other = json.loads(row["other"]) if row["other"] else {}
+    return f"{other.get('mean_trajectories', 1.0):.2f}"
 
 
 def table_difficulty(rows: list[dict], model: str) -> str:
